@@ -1,0 +1,35 @@
+# wsss-pipeline: weakly-supervised semantic segmentation as a DAG of cached, sharded stages.
+#   snakemake --cores 2                       # the synthetic demo (config.yaml)
+#   snakemake --cores 8 --config dataset=voc12
+#   snakemake --workflow-profile workflow/profiles/slurm
+from snakemake.exceptions import WorkflowError
+
+from stages.config import ConfigError, experiment_config, experiment_names, validate
+
+configfile: "config.yaml"
+
+try:
+    validate(config)
+    EXPERIMENTS = {name: experiment_config(config, name) for name in experiment_names(config)}
+except ConfigError as e:
+    raise WorkflowError(str(e))
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/prepare_data.smk"
+include: "workflow/rules/superpixels.smk"
+include: "workflow/rules/train_classifier.smk"
+include: "workflow/rules/extract_cams.smk"
+include: "workflow/rules/pseudo_labels.smk"
+include: "workflow/rules/select_reliable.smk"
+include: "workflow/rules/train_segmentation.smk"
+include: "workflow/rules/predict.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        expand(f"{RESULTS}/{{exp}}/report/report.md", exp=list(EXPERIMENTS)),

@@ -1,0 +1,71 @@
+"""evaluate: mIoU, per-class IoU, pixel accuracy and confusion matrix of label PNGs vs ground truth.
+
+    python -m stages.evaluate --index results/demo/data/index.json --split val \
+        --pred round1/pred_val/shard_000 --json eval/round1_val.json --md eval/round1_val.md --title "round 1, val"
+
+One confusion matrix over the whole split (the VOC convention); 255 in the ground truth is
+ignored. An image with no prediction counts as all-wrong and is reported in `n_missing`.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from tqdm import tqdm
+
+from .dataset import Index
+from .io_utils import IGNORE, atomic_path, read_label, write_json
+from .labels import label_paths
+from .metrics import ConfusionAccumulator
+
+
+def evaluate(index: Index, split: str, pred_dirs) -> dict:
+    preds = label_paths(pred_dirs)
+    acc = ConfusionAccumulator(index.n_classes)
+    missing = 0
+    for image_id in tqdm(index.splits[split], desc=f"evaluate {split}"):
+        gt = read_label(index.masks[image_id])
+        if image_id in preds:
+            pred = read_label(preds[image_id])
+            if pred.shape != gt.shape:
+                raise SystemExit(f"{preds[image_id]}: prediction {pred.shape} vs ground truth {gt.shape}")
+        else:
+            pred, missing = np.full_like(gt, IGNORE), missing + 1
+        acc.add(gt, pred)
+    out = acc.result()
+    out.update(split=split, n_missing=missing, class_names=index.class_names)
+    return out
+
+
+def markdown(res: dict, title: str) -> str:
+    lines = [f"# {title}", "", f"split `{res['split']}`: {res['n_images']} images ({res['n_missing']} without "
+             f"prediction); **mIoU {100 * res['miou']:.1f}%**, pixel accuracy {100 * res['pixel_accuracy']:.1f}%", "",
+             "| class | IoU % |", "|---|---|"]
+    for name, iou in zip(res["class_names"], res["iou"]):
+        lines.append(f"| {name} | {'n/a' if iou is None else f'{100 * iou:.1f}'} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(index_path, split, pred_dirs, json_path, md_path, title):
+    res = evaluate(Index(index_path), split, pred_dirs)
+    res["title"] = title
+    write_json(json_path, res)
+    with atomic_path(md_path) as tmp:
+        tmp.write_text(markdown(res, title))
+    print(f"{title}: mIoU {100 * res['miou']:.2f}% over {res['n_images']} images")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--split", required=True)
+    ap.add_argument("--pred", nargs="+", required=True, help="directories of label PNGs")
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--title", default="evaluation")
+    a = ap.parse_args(argv)
+    run(a.index, a.split, a.pred, a.json, a.md, a.title)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Epoch loop with per-epoch checkpoints, so a killed training job resumes where it stopped.
+
+Determinism: batch order and augmentation are seeded by (seed, epoch), and torch's RNG is
+reseeded at each epoch start, so a resumed run reproduces an uninterrupted one.
+"""
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from .io_utils import atomic_path
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was requested in config.yaml but no CUDA device is visible")
+    return torch.device(name)
+
+
+def sgd(model, lr: float, weight_decay: float):
+    """SGD with the pretrained part at lr and the new layers at 10 x lr (IRN/DeepLab practice)."""
+    old, new = model.param_groups()
+    return torch.optim.SGD([{"params": old, "lr": lr, "base_lr": lr},
+                            {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}],
+                           momentum=0.9, weight_decay=weight_decay)
+
+
+def save_checkpoint(path, **state) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def fit(model, dataset, loss_fn, optimizer, *, epochs: int, batch_size: int, device, work_dir, seed: int,
+        desc: str, log_path) -> list[dict]:
+    """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows."""
+    work_dir = Path(work_dir)
+    ckpt = work_dir / "last.pt"
+    rows, start = [], 0
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rows, start = state["log"], state["epoch"] + 1
+        print(f"resumed from {ckpt} after epoch {state['epoch'] + 1}/{epochs}")
+    model.to(device)
+    steps_per_epoch = max(1, len(dataset) // batch_size)
+    total = steps_per_epoch * epochs
+    for epoch in range(start, epochs):
+        torch.manual_seed(seed * 1000 + epoch)
+        dataset.epoch = epoch
+        g = torch.Generator().manual_seed(seed * 1000 + epoch)
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
+                            generator=g, num_workers=0)
+        model.train()
+        t0, losses = time.time(), []
+        for step, (x, y) in enumerate(tqdm(loader, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)):
+            it = epoch * steps_per_epoch + step
+            for group in optimizer.param_groups:
+                group["lr"] = group["base_lr"] * (1 - min(it, total - 1) / total) ** 0.9
+            loss = loss_fn(model(x.to(device)), y.to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        row = {"epoch": epoch + 1, "loss": sum(losses) / max(len(losses), 1),
+               "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
+        rows.append(row)
+        print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
+        save_checkpoint(ckpt, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch, log=rows)
+    write_log(log_path, rows)
+    return rows
+
+
+def write_log(path, rows) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["epoch", "loss", "lr", "seconds"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def finish(work_dir, out_path, **final) -> None:
+    """Write the final model and drop the resume checkpoint."""
+    save_checkpoint(out_path, **final)
+    (Path(work_dir) / "last.pt").unlink(missing_ok=True)

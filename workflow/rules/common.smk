@@ -1,0 +1,49 @@
+# Shared planning helpers: where things go, how many shards each split has, settings as CLI JSON.
+import hashlib
+import json
+import shlex
+from pathlib import Path
+
+from stages import voc
+from stages.dataset import n_shards
+
+DATASET = config["dataset"]
+DS = config[DATASET]
+RESULTS = f"results/{DATASET}"
+DATA = f"{RESULTS}/data"
+INDEX = f"{DATA}/index.json"
+STAGES = Path(workflow.basedir) / "stages"
+GPU = 1 if config["device"] == "cuda" else 0  # profiles override per rule (see workflow/profiles)
+
+
+def split_sizes():
+    """Images per split, known before any job runs (list files only, or official sizes pre-download)."""
+    if DATASET == "demo":
+        return {"train": DS["n_train"], "train_gt": DS["n_train"], "val": DS["n_val"]}
+    if (Path(DS["root"]) / "ImageSets" / "Segmentation" / "train.txt").is_file():
+        return {s: len(ids) for s, ids in voc.split_ids(DS["root"], DS.get("sbd_root")).items()}
+    return dict(voc.OFFICIAL_SIZES)
+
+
+SHARDS = {split: n_shards(n, config["shard_size"]) for split, n in split_sizes().items()}
+
+
+def shard_list(split):
+    return [f"{k:03d}" for k in range(SHARDS[split])]
+
+
+def settings(exp, section):
+    """One config section of an experiment, as a shell-quoted JSON argument."""
+    return shlex.quote(json.dumps(EXPERIMENTS[exp][section], sort_keys=True))
+
+
+def code_hash(*modules):
+    """Hash of the stage modules a rule runs, passed as a param so code edits trigger reruns."""
+    h = hashlib.sha1()
+    for m in modules:
+        h.update((STAGES / m).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def rounds(exp):
+    return list(range(1, EXPERIMENTS[exp]["segmentation"]["rounds"] + 1))

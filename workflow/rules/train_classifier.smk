@@ -1,0 +1,19 @@
+rule train_classifier:
+    input: index=INDEX
+    output:
+        model=f"{RESULTS}/{{exp}}/classifier/model.pt",
+        log=f"{RESULTS}/{{exp}}/classifier/log.csv",
+        metrics=f"{RESULTS}/{{exp}}/classifier/metrics.json",
+        curve=report(f"{RESULTS}/{{exp}}/classifier/curve.png", caption="../report/curve.rst", category="training"),
+    params:
+        settings=lambda wc: settings(wc.exp, "classifier"),
+        code=code_hash("train_classifier.py", "training.py", "transforms.py", "models/cam_net.py", "models/backbones.py"),
+    log: f"logs/{DATASET}/{{exp}}/train_classifier.log",
+    benchmark: f"benchmarks/{DATASET}/{{exp}}/train_classifier.tsv"
+    threads: 8
+    resources: mem_mb=8000, gpu=GPU
+    shell:
+        "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
+        "--epochs {DS[classifier_epochs]} --crop {DS[crop_size]} --out {output.model} --log {output.log} "
+        "--metrics {output.metrics} --curve {output.curve} --device {config[device]} --seed {config[seed]} "
+        "--threads {threads} > {log} 2>&1"
