@@ -33,7 +33,8 @@ class ShardWriter:
             self._f.attrs[k] = json.dumps(v) if isinstance(v, (dict, list, tuple)) else v
 
     def put(self, key: str, data: np.ndarray, attrs: dict | None = None, compress: bool = True):
-        kw = dict(compression="gzip", compression_opts=4, shuffle=True) if compress else {}
+        # one chunk per image (maps are read whole); byte-shuffle makes float16 compress well
+        kw = dict(compression="gzip", compression_opts=6, shuffle=True, chunks=data.shape) if compress else {}
         ds = self._f.create_dataset(key, data=data, **kw)
         for k, v in (attrs or {}).items():
             ds.attrs[k] = v

@@ -8,7 +8,7 @@ rule report:
         pseudo_dirs=lambda wc: expand(f"{RESULTS}/{wc.exp}/pseudo/shard_{{shard}}", shard=shard_list("train")),
         pred_dirs=lambda wc: expand(f"{RESULTS}/{wc.exp}/round{rounds(wc.exp)[-1]}/pred_val/shard_{{shard}}",
                                     shard=shard_list("val")),
-        published="workflow/report/published.yaml",
+        published=str(Path(workflow.basedir) / "workflow" / "report" / "published.yaml"),
     output:
         md=f"{RESULTS}/{{exp}}/report/report.md",
         html=report(f"{RESULTS}/{{exp}}/report/report.html", caption="../report/report.rst", category="report"),

