@@ -75,6 +75,7 @@ def test_invalid_config_stops_before_any_job(tmp_path, env):
 def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     pretrained = weight_file("mobilenet_v2").is_file()
     over = write_yaml(tmp_path / "tiny.yaml", {
+        "experiment": ["cam", "cam_sp"],
         "shard_size": 10,
         "demo": {"n_train": 24, "n_val": 8, "image_size": 64, "crop_size": 64,
                  "classifier_epochs": 1, "segmentation_epochs": 1},
@@ -88,8 +89,13 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     assert r.returncode == 0, r.stderr[-4000:]
     res = tmp_path / "results" / "demo" / "cam"
     for f in ("report/report.md", "report/report.html", "eval/pseudo_train_gt.json", "eval/round2_val.json",
-              "round2/model.pt", "classifier/curve.png"):
+              "round2/model.pt"):
         assert (res / f).is_file(), f
+    # both experiments share one classifier; cam_sp pulled in the superpixel stage
+    clfs = list((tmp_path / "results" / "demo" / "classifiers").iterdir())
+    assert len(clfs) == 1 and (clfs[0] / "curve.png").is_file()
+    assert len(list((tmp_path / "results" / "demo" / "superpixels").glob("train_*.h5"))) == 3
+    assert (tmp_path / "results" / "demo" / "cam_sp" / "report" / "report.md").is_file()
     assert len(list((res / "cams").glob("train_*.h5"))) == 3  # 24 images, shards of 10
     with h5py.File(res / "cams" / "train_000.h5") as f:
         assert f.attrs["method"] == "cam"
@@ -104,8 +110,8 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     assert "Published numbers" in (res / "report" / "report.md").read_text()
     assert list((res / "report" / "figures").glob("*.png"))
     # per-rule logs and benchmarks exist
-    assert (tmp_path / "logs" / "demo" / "cam" / "train_classifier.log").is_file()
-    assert (tmp_path / "benchmarks" / "demo" / "cam" / "train_classifier.tsv").is_file()
+    assert list((tmp_path / "logs" / "demo" / "classifiers").glob("*/train_classifier.log"))
+    assert list((tmp_path / "benchmarks" / "demo" / "classifiers").glob("*/train_classifier.tsv"))
 
     again = snakemake(tmp_path, env, "-n", configs=[over])
     assert again.returncode == 0

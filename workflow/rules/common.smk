@@ -45,5 +45,20 @@ def code_hash(*modules):
     return h.hexdigest()[:12]
 
 
+def classifier_key(exp):
+    """Experiments whose classifier settings agree share one trained classifier."""
+    spec = {"classifier": EXPERIMENTS[exp]["classifier"], "epochs": DS["classifier_epochs"],
+            "crop": DS["crop_size"], "seed": config["seed"]}
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{EXPERIMENTS[exp]['classifier']['backbone']}_{digest}"
+
+
+CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
+
+
+def classifier_dir(exp):
+    return f"{RESULTS}/classifiers/{classifier_key(exp)}"
+
+
 def rounds(exp):
     return list(range(1, EXPERIMENTS[exp]["segmentation"]["rounds"] + 1))

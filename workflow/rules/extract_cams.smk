@@ -1,7 +1,7 @@
 rule extract_cams:
     input:
         index=INDEX,
-        model=f"{RESULTS}/{{exp}}/classifier/model.pt",
+        model=lambda wc: f"{classifier_dir(wc.exp)}/model.pt",
     output: f"{RESULTS}/{{exp}}/cams/train_{{shard}}.h5"
     params:
         settings=lambda wc: settings(wc.exp, "cams"),

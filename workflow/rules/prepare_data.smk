@@ -4,7 +4,7 @@ from stages.download import SOURCES
 
 rule make_demo:
     output:
-        marker=f"{DS['root'] if DATASET == 'demo' else 'data/demo'}/.complete",
+        marker=f"{config['demo']['root']}/.complete",
     params:
         root=lambda wc, output: str(Path(output.marker).parent),
         code=code_hash("demo_data.py"),
@@ -13,8 +13,8 @@ rule make_demo:
     threads: 1
     resources: mem_mb=1000
     shell:
-        "python -m stages.demo_data --out {params.root} --n-train {DS[n_train]} --n-val {DS[n_val]} "
-        "--size {DS[image_size]} --seed {config[seed]} --marker {output.marker} > {log} 2>&1"
+        "python -m stages.demo_data --out {params.root} --n-train {config[demo][n_train]} "
+        "--n-val {config[demo][n_val]} --size {config[demo][image_size]} --seed {config[seed]} --marker {output.marker} > {log} 2>&1"
 
 
 rule download_voc:

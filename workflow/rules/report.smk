@@ -1,7 +1,7 @@
 rule report:
     input:
         index=INDEX,
-        classifier=f"{RESULTS}/{{exp}}/classifier/metrics.json",
+        classifier=lambda wc: f"{classifier_dir(wc.exp)}/metrics.json",
         pseudo=f"{RESULTS}/{{exp}}/eval/pseudo_train_gt.json",
         rounds=lambda wc: expand(f"{RESULTS}/{wc.exp}/eval/round{{r}}_val.json", r=rounds(wc.exp)),
         cams=lambda wc: f"{RESULTS}/{wc.exp}/cams/train_000.h5",

@@ -1,15 +1,15 @@
 rule train_classifier:
     input: index=INDEX
     output:
-        model=f"{RESULTS}/{{exp}}/classifier/model.pt",
-        log=f"{RESULTS}/{{exp}}/classifier/log.csv",
-        metrics=f"{RESULTS}/{{exp}}/classifier/metrics.json",
-        curve=report(f"{RESULTS}/{{exp}}/classifier/curve.png", caption="../report/curve.rst", category="training"),
+        model=f"{RESULTS}/classifiers/{{clf}}/model.pt",
+        log=f"{RESULTS}/classifiers/{{clf}}/log.csv",
+        metrics=f"{RESULTS}/classifiers/{{clf}}/metrics.json",
+        curve=report(f"{RESULTS}/classifiers/{{clf}}/curve.png", caption="../report/curve.rst", category="training"),
     params:
-        settings=lambda wc: settings(wc.exp, "classifier"),
+        settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
         code=code_hash("train_classifier.py", "training.py", "transforms.py", "models/cam_net.py", "models/backbones.py"),
-    log: f"logs/{DATASET}/{{exp}}/train_classifier.log",
-    benchmark: f"benchmarks/{DATASET}/{{exp}}/train_classifier.tsv"
+    log: f"logs/{DATASET}/classifiers/{{clf}}/train_classifier.log",
+    benchmark: f"benchmarks/{DATASET}/classifiers/{{clf}}/train_classifier.tsv"
     threads: 8
     resources: mem_mb=8000, gpu=GPU
     shell:

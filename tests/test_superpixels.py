@@ -1,0 +1,30 @@
+import numpy as np
+
+from stages.pseudo_labels import annotate, superpixel_mean
+from stages.superpixels import superpixel_map
+
+
+def test_superpixel_mean_matches_loop_reference():
+    rng = np.random.default_rng(0)
+    sp = rng.integers(0, 7, (9, 11))
+    maps = rng.random((2, 9, 11)).astype(np.float32)
+    ref = np.empty_like(maps)
+    for k in range(2):
+        for s in np.unique(sp):
+            ref[k][sp == s] = maps[k][sp == s].mean()
+    assert np.allclose(superpixel_mean(maps, sp), ref, atol=1e-6)
+
+
+def test_slic_map_is_int32_and_covers_image():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, 30:] = 200
+    sp = superpixel_map(img, n_segments=8, compactness=10)
+    assert sp.dtype == np.int32 and sp.shape == (40, 60)
+    assert sp.min() == 0 and len(np.unique(sp)) >= 2
+    assert not set(np.unique(sp[:, :30])) & set(np.unique(sp[:, 30:]))  # no superpixel crosses the edge
+
+
+def test_annotation_threshold_and_cleaning():
+    cams = np.array([[[0.9, 0.2, 0.1]], [[0.1, 0.6, 0.2]]], np.float32)  # classes 5 and 12
+    label = annotate(cams, [5, 12], threshold=0.3)
+    assert label.tolist() == [[5, 12, 0]]  # argmax of labelled classes, background below threshold
