@@ -20,7 +20,7 @@ from .dataset import Index
 from .io_utils import read_image, write_json
 from .models.cam_net import CAMNet
 from .plots import loss_curve
-from .training import finish, fit, pick_device, sgd
+from .training import add_training_args, finish, fit, pick_device, sgd
 from .transforms import augment, to_tensor
 
 
@@ -100,16 +100,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True)
     ap.add_argument("--split", default="train")
-    ap.add_argument("--settings", required=True, help="JSON of the config's `classifier` section")
-    ap.add_argument("--epochs", type=int, required=True)
-    ap.add_argument("--crop", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--log", required=True)
-    ap.add_argument("--metrics", required=True)
-    ap.add_argument("--curve", required=True)
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0)
+    add_training_args(ap)
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)

@@ -22,7 +22,7 @@ from .io_utils import IGNORE, read_image, read_json, read_label, write_json
 from .labels import label_paths
 from .models.deeplab import DeepLab
 from .plots import loss_curve
-from .training import finish, fit, pick_device, sgd
+from .training import add_training_args, finish, fit, pick_device, sgd
 from .transforms import augment, to_tensor
 
 
@@ -84,16 +84,7 @@ def main(argv=None):
     ap.add_argument("--index", required=True)
     ap.add_argument("--labels", nargs="+", required=True, help="shard directories of label PNGs")
     ap.add_argument("--manifest", default=None, help="select_reliable output; omit to use every label")
-    ap.add_argument("--settings", required=True, help="JSON of the config's `segmentation` section")
-    ap.add_argument("--epochs", type=int, required=True)
-    ap.add_argument("--crop", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--log", required=True)
-    ap.add_argument("--metrics", required=True)
-    ap.add_argument("--curve", required=True)
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0)
+    add_training_args(ap)
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)

@@ -16,6 +16,18 @@ from tqdm import tqdm
 from .io_utils import atomic_path
 
 
+def add_training_args(ap) -> None:
+    """CLI arguments every training stage takes."""
+    ap.add_argument("--settings", required=True, help="JSON of the stage's config section")
+    ap.add_argument("--epochs", type=int, required=True)
+    ap.add_argument("--crop", type=int, required=True, help="square training crop, pixels")
+    for name in ("--out", "--log", "--metrics", "--curve"):
+        ap.add_argument(name, required=True)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0)
+
+
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

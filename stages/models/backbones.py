@@ -111,6 +111,25 @@ def _set_dilation(block, d: int) -> None:
             m.dilation, m.padding = (d, d), (d, d)
 
 
+class BackboneNet(nn.Module):
+    """A net made of `self.features` (pretrained or not) and new layers `self.head`.
+
+    Pretrained backbones keep BatchNorm frozen (WSSS mini-batches are small); the optimiser
+    gets the backbone and the new layers as two groups (they train at different rates).
+    """
+
+    pretrained: bool = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.pretrained:
+            freeze_bn(self.features)
+        return self
+
+    def param_groups(self):
+        return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters())
+
+
 def freeze_bn(module: nn.Module) -> None:
     """Keep BatchNorm statistics and affine params fixed (small WSSS batches)."""
     for m in module.modules():

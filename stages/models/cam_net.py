@@ -5,10 +5,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .backbones import build_backbone, freeze_bn
+from .backbones import BackboneNet, build_backbone
 
 
-class CAMNet(nn.Module):
+class CAMNet(BackboneNet):
     def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None):
         super().__init__()
         self.features, ch, self.stride = build_backbone(backbone, pretrained, dilate=False, weights_path=weights_path)
@@ -16,14 +16,9 @@ class CAMNet(nn.Module):
         nn.init.xavier_uniform_(self.classifier.weight)
         self.pretrained = pretrained
 
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if self.pretrained:
-            freeze_bn(self.features)
-        return self
-
-    def param_groups(self):
-        return [p for p in self.features.parameters() if p.requires_grad], list(self.classifier.parameters())
+    @property
+    def head(self):
+        return self.classifier
 
     def forward(self, x):
         f = self.features(x)

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .backbones import build_backbone, freeze_bn
+from .backbones import BackboneNet, build_backbone
 
 ARCHS = ("deeplab_mobilenet_v2", "deeplab_largefov_vgg16", "deeplab_v2_resnet101")
 
@@ -60,7 +60,7 @@ class LightASPP(nn.Module):
         return self.project(torch.cat(outs, 1))
 
 
-class DeepLab(nn.Module):
+class DeepLab(BackboneNet):
     def __init__(self, arch: str, n_classes: int, pretrained: bool = True, weights_path: str | None = None):
         super().__init__()
         if arch not in ARCHS:
@@ -75,15 +75,6 @@ class DeepLab(nn.Module):
             self.features, ch, _ = build_backbone("resnet101", pretrained, dilate=True, weights_path=weights_path)
             self.head = ASPPSum(ch, n_classes, rates=(6, 12, 18, 24))
         self.pretrained = pretrained
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if self.pretrained:
-            freeze_bn(self.features)
-        return self
-
-    def param_groups(self):
-        return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters())
 
     def forward(self, x):
         out = self.head(self.features(x))
