@@ -75,7 +75,6 @@ def mean_ap(model, index: Index, ids, crop: int, device) -> float:
 
 
 def run(index_path, split, settings, epochs, crop, out, log, metrics, curve, device="auto", seed=0, eval_split="val"):
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     dev = pick_device(device)
     index = Index(index_path)
     data = ClassificationSet(index, index.splits[split], crop, seed)
