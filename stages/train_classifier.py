@@ -20,7 +20,7 @@ from .dataset import Index
 from .io_utils import read_image, write_json
 from .models.cam_net import CAMNet
 from .plots import loss_curve
-from .training import add_training_args, finish, fit, pick_device, sgd
+from .training import add_training_args, finish, fit, make_optimizer, pick_device
 from .transforms import augment, to_tensor
 
 
@@ -80,7 +80,7 @@ def run(index_path, split, settings, epochs, crop, out, log, metrics, curve, dev
     data = ClassificationSet(index, index.splits[split], crop, seed)
     torch.manual_seed(seed)
     model = build(settings, index.n_classes - 1)
-    opt = sgd(model, settings["lr"], settings["weight_decay"])
+    opt = make_optimizer(model, settings)
     t0 = time.time()
     rows = fit(model, data, F.multilabel_soft_margin_loss, opt, epochs=epochs, batch_size=settings["batch_size"],
                device=dev, work_dir=Path(out).parent / (Path(out).stem + ".resume"), seed=seed,

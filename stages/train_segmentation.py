@@ -22,7 +22,7 @@ from .io_utils import IGNORE, read_image, read_json, read_label, write_json
 from .labels import label_paths
 from .models.deeplab import DeepLab
 from .plots import loss_curve
-from .training import add_training_args, finish, fit, pick_device, sgd
+from .training import add_training_args, finish, fit, make_optimizer, pick_device
 from .transforms import augment, to_tensor
 
 
@@ -62,7 +62,7 @@ def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metr
     data = SegmentationSet(index, ids, labels, crop, seed)
     torch.manual_seed(seed)
     model = DeepLab(settings["arch"], index.n_classes, settings["pretrained"], settings.get("weights_path"))
-    opt = sgd(model, settings["lr"], settings["weight_decay"])
+    opt = make_optimizer(model, settings)
     work = Path(out).parent / (Path(out).stem + ".resume")
     t0 = time.time()
 

@@ -36,12 +36,20 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def sgd(model, lr: float, weight_decay: float):
-    """SGD with the pretrained part at lr and the new layers at 10 x lr (IRN/DeepLab practice)."""
+def make_optimizer(model, settings: dict):
+    """The pretrained part at lr, the new layers at 10 x lr (IRN/DeepLab practice).
+
+    `sgd` (momentum 0.9) is the papers' choice for long schedules. `adam` is the default for the
+    short CPU schedules here: with the multi-label loss averaged over classes the gradients of the
+    new layer are tiny and SGD needs thousands of steps (on the 330-image VOC subset, 100 SGD steps
+    left val mAP at 30% while a linear probe of the frozen features reaches 72%).
+    """
     old, new = model.param_groups()
-    return torch.optim.SGD([{"params": old, "lr": lr, "base_lr": lr},
-                            {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}],
-                           momentum=0.9, weight_decay=weight_decay)
+    lr = settings["lr"]
+    groups = [{"params": old, "lr": lr, "base_lr": lr}, {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}]
+    if settings.get("optimizer", "sgd") == "adam":
+        return torch.optim.AdamW(groups, weight_decay=settings["weight_decay"])
+    return torch.optim.SGD(groups, momentum=0.9, weight_decay=settings["weight_decay"])
 
 
 def save_checkpoint(path, **state) -> None:
