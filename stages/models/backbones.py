@@ -71,10 +71,10 @@ def build_backbone(name: str, pretrained: bool = True, dilate: bool = False, wei
         feats = net.features
         # features[14] is the stride-2 inverted residual of the last stage: make it stride 1 so the
         # map is stride 16; with dilate also features[7] (stride 32 -> 8 overall).
-        _unstride_mobilenet(feats, 14, dilation=2)
+        _unstride_mobilenet(feats, 14)
         stride = 16
         if dilate:
-            _unstride_mobilenet(feats, 7, dilation=2)
+            _unstride_mobilenet(feats, 7)
             for i in range(8, 14):
                 _set_dilation(feats[i], 2)
             for i in range(14, 18):
@@ -99,7 +99,7 @@ def build_backbone(name: str, pretrained: bool = True, dilate: bool = False, wei
     return feats, 2048, 8 if dilate else 16
 
 
-def _unstride_mobilenet(feats, idx: int, dilation: int) -> None:
+def _unstride_mobilenet(feats, idx: int) -> None:
     for m in feats[idx].modules():
         if isinstance(m, nn.Conv2d) and m.stride == (2, 2):
             m.stride = (1, 1)
