@@ -5,7 +5,8 @@
 import argparse
 import time
 
-import numpy as np
+import cv2
+import skimage.data
 import torch
 from skimage.segmentation import slic
 
@@ -40,8 +41,7 @@ def main():
     ap.add_argument("--segments", type=int, default=1000)
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
-    rng = np.random.default_rng(0)
-    img = (rng.random((a.size, a.size, 3)) * 255).astype(np.uint8)
+    img = cv2.resize(skimage.data.astronaut(), (a.size, a.size))  # a real photo bundled with skimage
     sp = torch.from_numpy(slic(img, n_segments=a.segments, compactness=10, start_label=0)[None]).to(a.device)
     f = torch.randn(1, a.channels, a.size, a.size, device=a.device, requires_grad=True)
     n_sp = int(sp.max()) + 1
