@@ -1,0 +1,64 @@
+"""SPN network: shapes, switches, frozen encoder, padding superpixels excluded, SP-CAM."""
+import pytest
+import torch
+
+from stages.models.spn import SPN, STRIDE
+
+
+def _sp(b, h, w, n):
+    g = torch.Generator().manual_seed(0)
+    return torch.randint(0, n, (b, h // STRIDE, w // STRIDE), generator=g)
+
+
+@pytest.mark.parametrize("backbone", ["mobilenet_v2", "vgg16"])
+def test_forward_shapes_and_gradients(backbone):
+    torch.manual_seed(0)
+    net = SPN(backbone, 5, pretrained=False, width=32).train()
+    x = torch.randn(2, 3, 64, 64)
+    sp = _sp(2, 64, 64, 7)
+    img, gap, per_sp, image_of = net(x, sp)
+    assert img.shape == (2, 5) and gap.shape == (2, 5)
+    assert per_sp.shape[0] == image_of.shape[0] == int((sp[0].max() + 1) + (sp[1].max() + 1))
+    net.loss(x, sp, torch.tensor([[1., 0, 0, 1, 0], [0, 1, 0, 0, 0]])).backward()
+    assert all(p.grad is None for p in net.encoder.parameters()), "the encoder is frozen"
+    assert net.extra[0].weight.grad is not None and net.deconv1[0].weight.grad is not None
+
+
+def test_unpooling_uses_the_encoder_switches():
+    net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        f = net.encoder(x)
+        _, switches = net.pool(f)
+        z = net.extra(net.pool(f)[0])
+        u = net.unpool(net.deconv2(net.deconv1(z)), switches, output_size=f.shape[-2:])
+    nonzero = (u[0, 0] != 0).flatten().nonzero().flatten()
+    assert set(nonzero.tolist()) <= set(switches[0, 0].flatten().tolist())  # values land only at the max positions
+
+
+def test_padding_superpixel_does_not_change_image_score():
+    torch.manual_seed(0)
+    net = SPN("mobilenet_v2", 4, pretrained=False, width=16).eval()
+    x = torch.randn(1, 3, 64, 64)
+    sp = _sp(1, 64, 64, 4)
+    padded = sp.clone()
+    padded[:, :, -4:] = -1  # right border = padding
+    with torch.no_grad():
+        img_pad, _, per_sp, image_of = net(x, padded)
+        feats, _ = net.upsampled_features(x)
+        from stages.models.sp_pool import superpixel_pool
+        pooled, _, _ = superpixel_pool(feats, torch.where(padded >= 0, padded, padded.max() + 1))
+        expected = net.sp_fc(pooled[: int(padded.max()) + 1]).mean(0)
+    assert torch.allclose(img_pad[0], expected, atol=1e-5)
+
+
+def test_sp_cam_is_constant_inside_a_superpixel():
+    net = SPN("mobilenet_v2", 2, pretrained=False, width=16).eval()
+    x = torch.randn(1, 3, 64, 64)
+    sp = torch.zeros(1, 16, 16, dtype=torch.long)
+    sp[:, :, 8:] = 1
+    sp[:, :, 15] = -1
+    cam = net.sp_cam(x, sp)
+    assert cam.shape == (1, 2, 16, 16)
+    assert torch.all(cam[0, :, :, :8] == cam[0, :, :1, :1])
+    assert torch.all(cam[0, :, :, 15] == 0)
