@@ -20,7 +20,8 @@ from .dataset import Index
 from .io_utils import read_image, write_json
 from .models.cam_net import CAMNet
 from .plots import loss_curve
-from .training import add_training_args, finish, fit, make_optimizer, pick_device
+from .training import (add_training_args, finish, fit, make_optimizer, pick_device, shuffled_loader,
+                       supervised_step)
 from .transforms import augment, to_tensor
 
 
@@ -82,9 +83,9 @@ def run(index_path, split, settings, epochs, crop, out, log, metrics, curve, dev
     model = build(settings, index.n_classes - 1)
     opt = make_optimizer(model, settings)
     t0 = time.time()
-    rows = fit(model, data, F.multilabel_soft_margin_loss, opt, epochs=epochs, batch_size=settings["batch_size"],
-               device=dev, work_dir=Path(out).parent / (Path(out).stem + ".resume"), seed=seed,
-               desc="classifier", log_path=log)
+    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed),
+               supervised_step(F.multilabel_soft_margin_loss), opt, epochs=epochs, device=dev,
+               work_dir=Path(out).parent / (Path(out).stem + ".resume"), seed=seed, desc="classifier", log_path=log)
     m = {"epochs": epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(data), "device": str(dev), "backbone": settings["backbone"],
          f"{eval_split}_mAP": mean_ap(model, index, index.splits[eval_split], crop, dev)}

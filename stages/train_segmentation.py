@@ -22,7 +22,8 @@ from .io_utils import IGNORE, read_image, read_json, read_label, write_json
 from .labels import label_paths
 from .models.deeplab import DeepLab
 from .plots import loss_curve
-from .training import add_training_args, finish, fit, make_optimizer, pick_device
+from .training import (add_training_args, finish, fit, make_optimizer, pick_device, shuffled_loader,
+                       supervised_step)
 from .transforms import augment, to_tensor
 
 
@@ -69,8 +70,8 @@ def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metr
     def loss_fn(logits, y):
         return F.cross_entropy(logits, y, ignore_index=IGNORE)
 
-    rows = fit(model, data, loss_fn, opt, epochs=epochs, batch_size=settings["batch_size"], device=dev,
-               work_dir=work, seed=seed, desc="segmentation", log_path=log)
+    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed), supervised_step(loss_fn), opt,
+               epochs=epochs, device=dev, work_dir=work, seed=seed, desc="segmentation", log_path=log)
     finish(work, out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, curve, f"segmentation ({settings['arch']})")
     m = {"epochs": epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),

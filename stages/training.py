@@ -57,9 +57,30 @@ def save_checkpoint(path, **state) -> None:
         torch.save(state, tmp)
 
 
-def fit(model, dataset, loss_fn, optimizer, *, epochs: int, batch_size: int, device, work_dir, seed: int,
-        desc: str, log_path) -> list[dict]:
-    """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows."""
+def shuffled_loader(dataset, batch_size: int, seed: int):
+    """Loader factory for `fit`: a reshuffled DataLoader per epoch, seeded by (seed, epoch)."""
+    def make(epoch: int):
+        dataset.epoch = epoch
+        g = torch.Generator().manual_seed(seed * 1000 + epoch)
+        return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
+                          generator=g, num_workers=0)
+    return make
+
+
+def supervised_step(loss_fn):
+    """Step function for `fit` on (input, target) batches."""
+    def step(model, batch, device):
+        x, y = batch
+        return loss_fn(model(x.to(device)), y.to(device))
+    return step
+
+
+def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, seed: int, desc: str,
+        log_path) -> list[dict]:
+    """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows.
+
+    make_loader(epoch) gives that epoch's batches; step(model, batch, device) returns the loss.
+    """
     work_dir = Path(work_dir)
     ckpt = work_dir / "last.pt"
     rows, start = [], 0
@@ -70,21 +91,18 @@ def fit(model, dataset, loss_fn, optimizer, *, epochs: int, batch_size: int, dev
         rows, start = state["log"], state["epoch"] + 1
         print(f"resumed from {ckpt} after epoch {state['epoch'] + 1}/{epochs}")
     model.to(device)
-    steps_per_epoch = max(1, len(dataset) // batch_size)
+    steps_per_epoch = max(1, len(make_loader(0)))
     total = steps_per_epoch * epochs
     for epoch in range(start, epochs):
         torch.manual_seed(seed * 1000 + epoch)
-        dataset.epoch = epoch
-        g = torch.Generator().manual_seed(seed * 1000 + epoch)
-        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
-                            generator=g, num_workers=0)
+        loader = make_loader(epoch)
         model.train()
         t0, losses = time.time(), []
-        for step, (x, y) in enumerate(tqdm(loader, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)):
-            it = epoch * steps_per_epoch + step
+        for i, batch in enumerate(tqdm(loader, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)):
+            it = epoch * steps_per_epoch + i
             for group in optimizer.param_groups:
                 group["lr"] = group["base_lr"] * (1 - min(it, total - 1) / total) ** 0.9
-            loss = loss_fn(model(x.to(device)), y.to(device))
+            loss = step(model, batch, device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
