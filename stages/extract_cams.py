@@ -19,8 +19,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .dataset import Index
-from .h5store import ShardWriter, write_cam
+from .h5store import ShardReader, ShardWriter, write_cam
 from .io_utils import read_image
+from .models.spn import SPN
+from .spn_data import DEFAULT_SIZES, pad_square, resample
 from .train_classifier import load
 from .training import pick_device
 from .transforms import resize, to_tensor
@@ -48,12 +50,40 @@ def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: st
     return (total / peak).numpy()
 
 
-def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto"):
+def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device) -> np.ndarray:
+    """SP-CAM (SPN): per-superpixel class scores painted back, at every size, max over sizes (and flips).
+
+    Scores are the SP branch's logits through a ReLU, then each class is divided by its max."""
+    h, w = img.shape[:2]
+    n = max(h, w)
+    img_sq, sp_sq = pad_square(img, sp)
+    idx = [c - 1 for c in class_ids]
+    total = torch.zeros(len(idx), h, w)
+    for size in sizes:
+        for flipped in ([False, True] if flip else [False]):
+            im, s = (img_sq[:, ::-1], sp_sq[:, ::-1]) if flipped else (img_sq, sp_sq)
+            im, s = resample(np.ascontiguousarray(im), np.ascontiguousarray(s), size)
+            maps = model.sp_cam(to_tensor(im)[None].to(device), torch.from_numpy(s)[None].to(device))[0, idx]
+            up = F.interpolate(F.relu(maps).float().cpu()[None], size=(n, n), mode="nearest")[0]
+            total = torch.maximum(total, (up.flip(-1) if flipped else up)[:, :h, :w])
+    peak = total.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
+    return (total / peak).numpy()
+
+
+def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,
+        spn_sizes=DEFAULT_SIZES):
     dev = pick_device(device)
     index = Index(index_path)
     model, state = load(checkpoint, dev)
+    is_spn = isinstance(model, SPN)
+    if (settings["method"] == "spcam") != is_spn:
+        raise SystemExit(f"cams.method {settings['method']!r} does not fit the classifier in {checkpoint} "
+                         f"(method {state['settings'].get('method', 'cam')!r}): spcam needs an SPN, cam/gradcam a CAM net")
+    if is_spn and not superpixels:
+        raise SystemExit("cams.method spcam needs --superpixels (the superpixel shard of this split/shard)")
+    sp_reader = ShardReader([superpixels]) if is_spn else None
     ids = index.shard(split, shard, shards)
-    attrs = {"method": settings["method"], "scales": list(settings["scales"]), "flip": bool(settings["flip"]),
+    attrs = {"method": settings["method"], "scales": list(spn_sizes if is_spn else settings["scales"]), "flip": bool(settings["flip"]),
              "backbone": state["settings"]["backbone"], "class_names": index.class_names, "split": split}
     with ShardWriter(out, attrs) as w:
         for image_id in tqdm(ids, desc=f"{settings['method']} {split} shard {shard}"):
@@ -61,7 +91,10 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
             if not classes:
                 continue
             img = read_image(index.images[image_id])
-            cams = image_cams(model, img, classes, settings["scales"], settings["flip"], settings["method"], dev)
+            if is_spn:
+                cams = image_spcams(model, img, sp_reader.get(image_id)[0], classes, spn_sizes, settings["flip"], dev)
+            else:
+                cams = image_cams(model, img, classes, settings["scales"], settings["flip"], settings["method"], dev)
             write_cam(w, image_id, cams, classes)
 
 
@@ -74,12 +107,15 @@ def main(argv=None):
     ap.add_argument("--shards", type=int, default=1)
     ap.add_argument("--settings", required=True, help="JSON of the config's `cams` section")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--superpixels", default=None, help="superpixel shard (spcam only)")
+    ap.add_argument("--spn-sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="SP-CAM input sizes")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    run(a.index, a.checkpoint, a.split, a.shard, a.shards, json.loads(a.settings), a.out, a.device)
+    run(a.index, a.checkpoint, a.split, a.shard, a.shards, json.loads(a.settings), a.out, a.device,
+        a.superpixels, a.spn_sizes)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def test_unpooling_uses_the_encoder_switches():
     net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
-        f = net.encoder(x)
+        f = net.proj(net.encoder(x))
         _, switches = net.pool(f)
         z = net.extra(net.pool(f)[0])
         u = net.unpool(net.deconv2(net.deconv1(z)), switches, output_size=f.shape[-2:])

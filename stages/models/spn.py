@@ -9,8 +9,9 @@
     GAP branch GAP of the encoder features -> FC (the regulariser)
     loss      sum of the two multi-label sigmoid losses
 
-VGG16: its own pool5 gives the switches (stride 32). MobileNetV2 has no max-pool, so a 2x2
-max-pool with return_indices is appended to its stride-16 features: the switches come from it.
+VGG16: the encoder stops at conv5_3 (stride 16) and pool5 (stride 32) is the switch-keeping max-pool.
+MobileNetV2 has no max-pool: its stride-16 features (1280 channels) go through a learnt 1x1
+projection to 512 channels, then the same 2x2 max-pool with return_indices gives the switches.
 """
 from __future__ import annotations
 
@@ -43,15 +44,17 @@ class SPN(nn.Module):
         self.encoder = feats                                    # stride 16
         for p in self.encoder.parameters():
             p.requires_grad_(False)                             # frozen, as in the paper
+        mid = min(ch, 512)  # VGG16's width; MobileNetV2's 1280 channels get a learnt 1x1 projection
+        self.proj = nn.Identity() if ch == mid else nn.Sequential(nn.Conv2d(ch, mid, 1), nn.ReLU(inplace=True))
         self.pool = nn.MaxPool2d(2, 2, return_indices=True)     # the switch-keeping last max-pool -> stride 32
-        self.extra = nn.Sequential(nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU(inplace=True))
-        self.deconv1 = _cbr_deconv(ch, ch, up=False)
-        self.deconv2 = _cbr_deconv(ch, ch, up=False)
+        self.extra = nn.Sequential(nn.Conv2d(mid, mid, 3, padding=1), nn.ReLU(inplace=True))
+        self.deconv1 = _cbr_deconv(mid, mid, up=False)
+        self.deconv2 = _cbr_deconv(mid, mid, up=False)
         self.unpool = nn.MaxUnpool2d(2, 2)                      # -> stride 16
-        self.deconv3 = _cbr_deconv(ch, width, up=True)          # -> stride 8
+        self.deconv3 = _cbr_deconv(mid, width, up=True)         # -> stride 8
         self.deconv4 = _cbr_deconv(width, width, up=True)       # -> stride 4
         self.sp_fc = nn.Linear(width, n_fg)
-        self.gap_fc = nn.Linear(ch, n_fg)
+        self.gap_fc = nn.Linear(mid, n_fg)
         self.backbone_name = backbone
 
     def train(self, mode: bool = True):
@@ -67,6 +70,7 @@ class SPN(nn.Module):
         """(f_ups features at stride 4, encoder features at stride 32)."""
         with torch.no_grad():
             f = self.encoder(x)
+        f = self.proj(f)
         if f.shape[-2] % 2 or f.shape[-1] % 2:  # keep the switches exact: pool an even-sized map
             f = F.pad(f, (0, f.shape[-1] % 2, 0, f.shape[-2] % 2))
         pooled, switches = self.pool(f)

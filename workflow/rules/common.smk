@@ -45,10 +45,20 @@ def code_hash(*modules):
     return h.hexdigest()[:12]
 
 
+def is_spn(exp):
+    return EXPERIMENTS[exp]["classifier"]["method"] == "spn"
+
+
+def superpixel_shards(split):
+    return expand(f"{RESULTS}/superpixels/{split}_{{shard}}.h5", shard=shard_list(split))
+
+
 def classifier_key(exp):
     """Experiments whose classifier settings agree share one trained classifier."""
     spec = {"classifier": EXPERIMENTS[exp]["classifier"], "epochs": DS["classifier_epochs"],
             "crop": DS["crop_size"], "seed": config["seed"]}
+    if is_spn(exp):
+        spec["spn_sizes"] = DS["spn_sizes"]
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     return f"{EXPERIMENTS[exp]['classifier']['backbone']}_{digest}"
 
