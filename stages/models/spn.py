@@ -53,7 +53,7 @@ class SPN(nn.Module):
         self.unpool = nn.MaxUnpool2d(2, 2)                      # -> stride 16
         self.deconv3 = _cbr_deconv(mid, width, up=True)         # -> stride 8
         self.deconv4 = _cbr_deconv(width, width, up=True)       # -> stride 4
-        self.sp_fc = nn.Linear(width, n_fg)
+        self.sp_fc = nn.Linear(width, n_fg, bias=False)  # a bias would lift every superpixel alike in SP-CAM
         self.gap_fc = nn.Linear(mid, n_fg)
         self.backbone_name = backbone
 
