@@ -46,8 +46,12 @@ def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: st
         if flip:
             maps = maps[:1] + maps[1:].flip(-1)
         total += F.interpolate(maps.float().cpu(), size=(h, w), mode="bilinear", align_corners=False)[0]
-    peak = total.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
-    return (total / peak).numpy()
+    return max_normalise(total)
+
+
+def max_normalise(maps: torch.Tensor) -> np.ndarray:
+    """Divide each class map by its own max, so maps lie in [0, 1]."""
+    return (maps / maps.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]).numpy()
 
 
 def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device) -> np.ndarray:
@@ -66,8 +70,7 @@ def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip:
             maps = model.sp_cam(to_tensor(im)[None].to(device), torch.from_numpy(s)[None].to(device))[0, idx]
             up = F.interpolate(F.relu(maps).float().cpu()[None], size=(n, n), mode="nearest")[0]
             total = torch.maximum(total, (up.flip(-1) if flipped else up)[:, :h, :w])
-    peak = total.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
-    return (total / peak).numpy()
+    return max_normalise(total)
 
 
 def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from . import demo_data, voc
+from .errors import BadInputError
 from .io_utils import atomic_path, write_json
 
 
@@ -25,7 +26,7 @@ def run(dataset: str, root: str, out: str, sbd_root: str | None = None) -> dict:
         aug_dir = None
     else:
         if not (Path(root) / "ImageSets" / "Segmentation").is_dir():
-            raise voc.BadInputError(f"{root}: not a VOC2012 directory (no ImageSets/Segmentation). Set voc12.root "
+            raise BadInputError(f"{root}: not a VOC2012 directory (no ImageSets/Segmentation). Set voc12.root "
                                     f"in config.yaml to your VOCdevkit/VOC2012, or voc12.download: true.")
         lists = voc.split_ids(root, sbd_root)
         class_names = voc.CLASS_NAMES

@@ -107,7 +107,7 @@ def run(a):
     md = "\n".join(lines) + "\n"
     with atomic_path(a.md) as tmp:
         tmp.write_text(md)
-    body = "\n".join(_md_line_to_html(ln) for ln in lines)
+    body = "\n".join(h for h in map(_md_line_to_html, lines) if h is not None).replace("</table>\n<table>", "\n")
     page = f"<!doctype html><meta charset='utf-8'><title>wsss-pipeline {html.escape(a.experiment)}</title>" \
            f"<style>body{{font-family:sans-serif;max-width:70em;margin:auto}}td,th{{padding:2px 8px;" \
            f"border-bottom:1px solid #ddd}}img{{max-width:100%}}</style>\n{body}\n"
@@ -121,8 +121,8 @@ def _md_line_to_html(ln: str) -> str:
         level = len(ln) - len(ln.lstrip("#"))
         return f"<h{level}>{html.escape(ln[level:].strip())}</h{level}>"
     if ln.startswith("|---"):
-        return ""
-    if ln.startswith("|"):
+        return None
+    if ln.startswith("|"):  # one table per row; consecutive rows are merged by the caller
         cells = [html.escape(c.strip()) for c in ln.strip("|").split("|")]
         return "<table><tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr></table>"
     if ln.startswith("!["):

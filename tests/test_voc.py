@@ -1,6 +1,4 @@
 """The VOC reader on the real voc12-subset, the SBD merge on a fabricated SBD, and bad input."""
-import json
-import warnings
 
 import numpy as np
 import pytest
