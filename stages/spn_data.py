@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from .io_utils import read_image
 from .models.spn import STRIDE
 from .transforms import _MEAN, to_tensor
 
@@ -47,9 +48,9 @@ class ScaleBatchSampler(Sampler):
     def __iter__(self):
         rng = np.random.default_rng([self.seed, self.epoch])
         order = rng.permutation(self.n)
-        for k in range(0, self.n - self.batch_size + 1 if self.n >= self.batch_size else 1, self.batch_size):
+        for j in range(len(self)):  # full batches only (one short batch when n < batch_size)
             size = int(rng.choice(self.sizes))
-            yield [(int(i), size) for i in order[k:k + self.batch_size]]
+            yield [(int(i), size) for i in order[j * self.batch_size:(j + 1) * self.batch_size]]
 
     def __len__(self):
         return max(1, self.n // self.batch_size)
@@ -66,8 +67,6 @@ class SPNTrainSet(Dataset):
 
     def __getitem__(self, item):
         i, size = item
-        from .io_utils import read_image
-
         image_id = self.ids[i]
         img, sp = pad_square(read_image(self.index.images[image_id]), self.sp_reader.get(image_id)[0])
         if np.random.default_rng([self.seed, self.epoch, i]).random() < 0.5:

@@ -53,6 +53,14 @@ def superpixel_shards(split):
     return expand(f"{RESULTS}/superpixels/{split}_{{shard}}.h5", shard=shard_list(split))
 
 
+def spn_args(wc, input):
+    """CLI arguments that hand an SPN stage its superpixel shards and input sizes."""
+    if not input.superpixels:
+        return ""
+    shards = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
+    return f"--superpixels {shards} --spn-sizes {' '.join(map(str, DS['spn_sizes']))}"
+
+
 def classifier_key(exp):
     """Experiments whose classifier settings agree share one trained classifier."""
     spec = {"classifier": EXPERIMENTS[exp]["classifier"], "epochs": DS["classifier_epochs"],

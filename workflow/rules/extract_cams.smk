@@ -7,8 +7,7 @@ rule extract_cams:
     params:
         settings=lambda wc: settings(wc.exp, "cams"),
         shards=SHARDS["train"],
-        spn=lambda wc, input: (f"--superpixels {input.superpixels} --spn-sizes "
-                               f"{' '.join(map(str, DS['spn_sizes']))}") if input.superpixels else "",
+        spn=spn_args,
         code=code_hash("extract_cams.py", "h5store.py", "models/cam_net.py", "models/spn.py", "spn_data.py"),
     log: f"logs/{DATASET}/{{exp}}/extract_cams/{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/extract_cams/{{shard}}.tsv"

@@ -16,8 +16,7 @@ rule train_classifier:
         curve=report(f"{RESULTS}/classifiers/{{clf}}/curve.png", caption="../report/curve.rst", category="training"),
     params:
         settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
-        spn=lambda wc, input: (f"--superpixels {' '.join(input.superpixels)} --spn-sizes "
-                               f"{' '.join(map(str, DS['spn_sizes']))}") if input.superpixels else "",
+        spn=spn_args,
         code=code_hash("train_classifier.py", "training.py", "transforms.py", "models/cam_net.py", "models/backbones.py",
                        "models/spn.py", "models/sp_pool.py", "spn_data.py"),
     log: f"logs/{DATASET}/classifiers/{{clf}}/train_classifier.log",
