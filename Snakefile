@@ -10,7 +10,8 @@ configfile: "config.yaml"
 
 try:
     validate(config)
-    EXPERIMENTS = {name: experiment_config(config, name) for name in experiment_names(config)}
+    SELECTED = experiment_names(config)  # what `rule all` builds; any defined experiment can be a target
+    EXPERIMENTS = {name: experiment_config(config, name) for name in config["experiments"]}
 except ConfigError as e:
     raise WorkflowError(str(e))
 
@@ -28,8 +29,10 @@ include: "workflow/rules/train_segmentation.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/spn_table.smk"
 
 
 rule all:
     input:
-        expand(f"{RESULTS}/{{exp}}/report/report.md", exp=list(EXPERIMENTS)),
+        expand(f"{RESULTS}/{{exp}}/report/report.md", exp=SELECTED),
+        expand(f"{RESULTS}/{{exp}}/report/spn_table.md", exp=[e for e in SELECTED if is_spn(e)]),

@@ -5,6 +5,7 @@
 
 One confusion matrix over the whole split (the VOC convention); 255 in the ground truth is
 ignored. An image with no prediction counts as all-wrong and is reported in `n_missing`.
+--manifest restricts the split to the ids of a reliable subset (select_reliable's output).
 """
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ import numpy as np
 from tqdm import tqdm
 
 from .dataset import Index
-from .io_utils import IGNORE, atomic_path, read_label, write_json
+from .io_utils import IGNORE, atomic_path, read_json, read_label, write_json
 from .labels import label_paths
 from .metrics import ConfusionAccumulator
 
 
-def evaluate(index: Index, split: str, pred_dirs) -> dict:
+def evaluate(index: Index, split: str, pred_dirs, only=None) -> dict:
+    """only: restrict to these ids (e.g. a reliable subset's manifest), intersected with the split."""
     preds = label_paths(pred_dirs)
     acc = ConfusionAccumulator(index.n_classes)
     missing = 0
-    for image_id in tqdm(index.splits[split], desc=f"evaluate {split}"):
+    keep = None if only is None else set(only)
+    ids = [i for i in index.splits[split] if keep is None or i in keep]
+    for image_id in tqdm(ids, desc=f"evaluate {split}"):
         gt = read_label(index.masks[image_id])
         if image_id in preds:
             pred = read_label(preds[image_id])
@@ -46,8 +50,8 @@ def markdown(res: dict, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(index_path, split, pred_dirs, json_path, md_path, title):
-    res = evaluate(Index(index_path), split, pred_dirs)
+def run(index_path, split, pred_dirs, json_path, md_path, title, manifest=None):
+    res = evaluate(Index(index_path), split, pred_dirs, read_json(manifest)["ids"] if manifest else None)
     res["title"] = title
     write_json(json_path, res)
     with atomic_path(md_path) as tmp:
@@ -63,8 +67,9 @@ def main(argv=None):
     ap.add_argument("--json", required=True)
     ap.add_argument("--md", required=True)
     ap.add_argument("--title", default="evaluation")
+    ap.add_argument("--manifest", default=None, help="select_reliable output: evaluate only its ids")
     a = ap.parse_args(argv)
-    run(a.index, a.split, a.pred, a.json, a.md, a.title)
+    run(a.index, a.split, a.pred, a.json, a.md, a.title, a.manifest)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,8 @@ from .dataset import Index
 from .h5store import ShardReader, ShardWriter, write_cam
 from .io_utils import read_image
 from .models.spn import SPN
-from .spn_data import DEFAULT_SIZES, pad_square, resample
+from .pseudo_labels import superpixel_means
+from .spn_data import DEFAULT_SIZES, pad_square
 from .train_classifier import load
 from .training import pick_device
 from .transforms import resize, to_tensor
@@ -54,27 +56,44 @@ def max_normalise(maps: torch.Tensor) -> np.ndarray:
     return (maps / maps.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]).numpy()
 
 
-def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device) -> np.ndarray:
-    """SP-CAM (SPN): per-superpixel class scores painted back, at every size, max over sizes (and flips).
+def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device):
+    """SP-CAM (SPN): per-superpixel class scores painted back at input resolution, max over sizes and flips.
 
-    Scores are the SP branch's logits through a ReLU, then each class is divided by its max."""
+    At each size the SP classifier (linear, bias-free) is applied to every f_ups feature (stride 4);
+    the score maps are upsampled bilinearly to the input resolution and averaged inside each of the
+    image's own superpixels -- by linearity, the scores of its superpixels pooled from upsampled
+    features. Boundaries are thus the full-resolution SLIC boundaries, not a 1/4-resolution copy.
+    Scores go through a ReLU, then each class is divided by its max.
+
+    class_ids None = SPN as a segmenter: every class is scored and those whose mean superpixel score
+    (the SP branch's image score, averaged over sizes and flips) is below 0 are dropped (SPN paper).
+    Returns (maps (K, H, W) in [0, 1], the K 1-based class ids)."""
     h, w = img.shape[:2]
     n = max(h, w)
-    img_sq, sp_sq = pad_square(img, sp)
-    idx = [c - 1 for c in class_ids]
-    total = torch.zeros(len(idx), h, w)
+    img_sq, _ = pad_square(img, sp)
+    ids = list(class_ids) if class_ids is not None else list(range(1, model.sp_fc.out_features + 1))
+    weight = model.sp_fc.weight[[c - 1 for c in ids]].to(device)
+    best = image_score = None
     for size in sizes:
         for flipped in ([False, True] if flip else [False]):
-            im, s = (img_sq[:, ::-1], sp_sq[:, ::-1]) if flipped else (img_sq, sp_sq)
-            im, s = resample(np.ascontiguousarray(im), np.ascontiguousarray(s), size)
-            maps = model.sp_cam(to_tensor(im)[None].to(device), torch.from_numpy(s)[None].to(device))[0, idx]
-            up = F.interpolate(F.relu(maps).float().cpu()[None], size=(n, n), mode="nearest")[0]
-            total = torch.maximum(total, (up.flip(-1) if flipped else up)[:, :h, :w])
-    return max_normalise(total)
+            im = cv2.resize(np.ascontiguousarray(img_sq[:, ::-1] if flipped else img_sq), (size, size),
+                            interpolation=cv2.INTER_LINEAR)
+            with torch.no_grad():
+                feats, _ = model.upsampled_features(to_tensor(im)[None].to(device))
+                scores = F.interpolate(torch.einsum("kc,bchw->bkhw", weight, feats), size=(n, n),
+                                       mode="bilinear", align_corners=False)[0].float().cpu()
+            per_sp = superpixel_means((scores.flip(-1) if flipped else scores)[:, :h, :w].numpy(), sp)
+            best = per_sp if best is None else np.maximum(best, per_sp)
+            image_score = per_sp.mean(1) + (0 if image_score is None else image_score)
+    if class_ids is None:
+        keep = image_score > 0
+        ids, best = [c for c, k in zip(ids, keep) if k], best[keep]
+    return max_normalise(torch.from_numpy(best[:, sp]).clamp_min(0)), ids
 
 
 def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,
-        spn_sizes=DEFAULT_SIZES):
+        spn_sizes=DEFAULT_SIZES, predicted=False):
+    """predicted: the classes come from the model, not the image labels (SPN as a segmenter, any split)."""
     dev = pick_device(device)
     index = Index(index_path)
     model, state = load(checkpoint, dev)
@@ -84,18 +103,22 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
                          f"(method {state['settings'].get('method', 'cam')!r}): spcam needs an SPN, cam/gradcam a CAM net")
     if is_spn and not superpixels:
         raise SystemExit("cams.method spcam needs --superpixels (the superpixel shard of this split/shard)")
+    if predicted and not is_spn:
+        raise SystemExit("--predicted-classes is implemented for SPN checkpoints (SPN as a segmenter) only")
     sp_reader = ShardReader([superpixels]) if is_spn else None
     ids = index.shard(split, shard, shards)
     attrs = {"method": settings["method"], "scales": list(spn_sizes if is_spn else settings["scales"]), "flip": bool(settings["flip"]),
-             "backbone": state["settings"]["backbone"], "class_names": index.class_names, "split": split}
+             "backbone": state["settings"]["backbone"], "class_names": index.class_names, "split": split,
+             "classes": "predicted" if predicted else "image labels"}
     with ShardWriter(out, attrs) as w:
         for image_id in tqdm(ids, desc=f"{settings['method']} {split} shard {shard}"):
             classes = index.labels[image_id]
-            if not classes:
+            if not classes and not predicted:
                 continue
             img = read_image(index.images[image_id])
             if is_spn:
-                cams = image_spcams(model, img, sp_reader.get(image_id)[0], classes, spn_sizes, settings["flip"], dev)
+                cams, classes = image_spcams(model, img, sp_reader.get(image_id)[0], None if predicted else classes,
+                                             spn_sizes, settings["flip"], dev)
             else:
                 cams = image_cams(model, img, classes, settings["scales"], settings["flip"], settings["method"], dev)
             write_cam(w, image_id, cams, classes)
@@ -112,13 +135,15 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--superpixels", default=None, help="superpixel shard (spcam only)")
     ap.add_argument("--spn-sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="SP-CAM input sizes")
+    ap.add_argument("--predicted-classes", action="store_true",
+                    help="map the classes the SPN finds instead of the image labels (SPN as a segmenter)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
     run(a.index, a.checkpoint, a.split, a.shard, a.shards, json.loads(a.settings), a.out, a.device,
-        a.superpixels, a.spn_sizes)
+        a.superpixels, a.spn_sizes, a.predicted_classes)
 
 
 if __name__ == "__main__":

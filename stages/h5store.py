@@ -49,7 +49,8 @@ class ShardWriter:
 
 
 def write_cam(writer: ShardWriter, image_id: str, cams: np.ndarray, class_ids) -> None:
-    writer.put(image_id, cams.astype(np.float16), {"class_ids": np.asarray(class_ids, dtype=np.int32)})
+    writer.put(image_id, cams.astype(np.float16), {"class_ids": np.asarray(class_ids, dtype=np.int32)},
+               compress=cams.size > 0)  # an image may have no class (SPN as a segmenter finds none)
 
 
 class ShardReader:

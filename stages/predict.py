@@ -26,14 +26,18 @@ from .transforms import to_tensor
 
 
 @torch.no_grad()
-def predict_probs(model, img: np.ndarray, device, flip: bool = True) -> np.ndarray:
+def predict_probs(model, img: np.ndarray, device, class_ids=None, flip: bool = True) -> np.ndarray:
+    """(C, H, W) scores whose argmax is the label, averaged over the image and its flip.
+
+    class_ids (1-based, the image labels) tell a DecoupledNet which classes to segment; without
+    them it segments the classes its classifier finds. DeepLab scores every class either way."""
     x = to_tensor(img)[None].to(device)
     if flip:
         x = torch.cat([x, x.flip(-1)])
-    logits = model(x)
+    scores = model.label_scores(x, class_ids)
     if flip:
-        logits = (logits[:1] + logits[1:].flip(-1)) / 2
-    return torch.softmax(logits[0], 0).cpu().numpy()
+        scores = (scores[:1] + scores[1:].flip(-1)) / 2
+    return scores[0].cpu().numpy()
 
 
 def run(index_path, checkpoint, split, shard, shards, out_dir, clean=False, crf=None, scores=None, device="auto"):
@@ -44,7 +48,7 @@ def run(index_path, checkpoint, split, shard, shards, out_dir, clean=False, crf=
     with atomic_path(out_dir, is_dir=True) as tmp:
         for image_id in tqdm(index.shard(split, shard, shards), desc=f"predict {split} shard {shard}"):
             img = read_image(index.images[image_id])
-            probs = predict_probs(model, img, dev)
+            probs = predict_probs(model, img, dev, index.labels[image_id] if clean else None)
             if clean:
                 keep = np.zeros(len(probs), bool)
                 keep[[0] + index.labels[image_id]] = True

@@ -25,15 +25,18 @@ from .io_utils import atomic_path, read_image, write_json, write_label
 from .reliability import class_scatter
 
 
-def superpixel_mean(maps: np.ndarray, sp: np.ndarray) -> np.ndarray:
-    """Replace every map value by the mean over its superpixel (vectorised with bincount)."""
+def superpixel_means(maps: np.ndarray, sp: np.ndarray) -> np.ndarray:
+    """(K, H, W) maps -> (K, n_superpixels) mean of each map inside each superpixel (bincount)."""
     flat = sp.ravel()
     n = int(flat.max()) + 1
-    count = np.bincount(flat, minlength=n).astype(np.float32)
-    out = np.empty_like(maps)
-    for k in range(maps.shape[0]):
-        out[k] = (np.bincount(flat, maps[k].ravel(), minlength=n) / np.maximum(count, 1))[sp]
-    return out
+    count = np.maximum(np.bincount(flat, minlength=n), 1).astype(np.float32)
+    return np.stack([np.bincount(flat, m.ravel(), minlength=n) / count for m in maps]).astype(np.float32) \
+        if len(maps) else np.zeros((0, n), np.float32)
+
+
+def superpixel_mean(maps: np.ndarray, sp: np.ndarray) -> np.ndarray:
+    """Replace every map value by the mean over its superpixel."""
+    return superpixel_means(maps, sp)[:, sp]
 
 
 def annotate(cams: np.ndarray, class_ids, threshold: float, refine: str = "none", img=None, sp=None,

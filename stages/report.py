@@ -107,12 +107,16 @@ def run(a):
     md = "\n".join(lines) + "\n"
     with atomic_path(a.md) as tmp:
         tmp.write_text(md)
+    with atomic_path(a.html) as tmp:
+        tmp.write_text(html_page(lines, f"wsss-pipeline {a.experiment}"))
+
+
+def html_page(lines, title: str) -> str:
+    """A standalone HTML page from this module's Markdown lines."""
     body = "\n".join(h for h in map(_md_line_to_html, lines) if h is not None).replace("</table>\n<table>", "\n")
-    page = f"<!doctype html><meta charset='utf-8'><title>wsss-pipeline {html.escape(a.experiment)}</title>" \
+    return f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>" \
            f"<style>body{{font-family:sans-serif;max-width:70em;margin:auto}}td,th{{padding:2px 8px;" \
            f"border-bottom:1px solid #ddd}}img{{max-width:100%}}</style>\n{body}\n"
-    with atomic_path(a.html) as tmp:
-        tmp.write_text(page)
 
 
 def _md_line_to_html(ln: str) -> str:

@@ -1,4 +1,4 @@
-"""train_segmentation: a DeepLab net trained on (pseudo) label PNGs of the reliable subset.
+"""train_segmentation: a DeepLab net or a DecoupledNet trained on (pseudo) label PNGs of the reliable subset.
 
     python -m stages.train_segmentation --index results/demo/data/index.json \
         --labels pseudo/shard_000 pseudo/shard_001 --manifest reliable.json \
@@ -20,10 +20,10 @@ from torch.utils.data import Dataset
 from .dataset import Index
 from .io_utils import IGNORE, read_image, read_json, read_label, write_json
 from .labels import label_paths
-from .models.deeplab import DeepLab
+from .models.decoupled_net import DecoupledNet
+from .models.segmenters import build_segmenter
 from .plots import loss_curve
-from .training import (add_training_args, finish, fit, make_optimizer, pick_device, shuffled_loader,
-                       supervised_step)
+from .training import add_training_args, finish, fit, make_optimizer, pick_device, shuffled_loader
 from .transforms import augment, to_tensor
 
 
@@ -42,14 +42,22 @@ class SegmentationSet(Dataset):
         if label.shape != img.shape[:2]:
             raise ValueError(f"{self.labels[image_id]}: label {label.shape} does not match image {img.shape[:2]}")
         img, label = augment(img, label, self.crop, rng)
-        return to_tensor(img), torch.from_numpy(label.astype(np.int64))
+        return to_tensor(img), torch.from_numpy(label.astype(np.int64)), torch.from_numpy(self.index.multi_hot(image_id))
 
 
-def load(path, device="cpu") -> tuple[DeepLab, dict]:
+def load(path, device="cpu"):
     state = torch.load(path, map_location="cpu", weights_only=False)
-    model = DeepLab(state["settings"]["arch"], state["n_classes"], pretrained=False)
+    model = build_segmenter(state["settings"]["arch"], state["n_classes"], pretrained=False)
     model.load_state_dict(state["model"])
     return model.to(device).eval(), state
+
+
+def segmentation_step(model, batch, device):
+    """DeepLab: pixel-wise cross-entropy; DecoupledNet: its classification + figure-ground losses."""
+    x, label, targets = (t.to(device) for t in batch)
+    if isinstance(model, DecoupledNet):
+        return model.loss(x, label, targets)
+    return F.cross_entropy(model(x), label, ignore_index=IGNORE)
 
 
 def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metrics, curve, device="auto", seed=0):
@@ -62,15 +70,12 @@ def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metr
         raise SystemExit(f"{len(missing)} ids of {manifest} have no label PNG in {label_dirs}, e.g. {missing[:3]}")
     data = SegmentationSet(index, ids, labels, crop, seed)
     torch.manual_seed(seed)
-    model = DeepLab(settings["arch"], index.n_classes, settings["pretrained"], settings.get("weights_path"))
+    model = build_segmenter(settings["arch"], index.n_classes, settings["pretrained"], settings.get("weights_path"))
     opt = make_optimizer(model, settings)
     work = Path(out).parent / (Path(out).stem + ".resume")
     t0 = time.time()
 
-    def loss_fn(logits, y):
-        return F.cross_entropy(logits, y, ignore_index=IGNORE)
-
-    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed), supervised_step(loss_fn), opt,
+    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed), segmentation_step, opt,
                epochs=epochs, device=dev, work_dir=work, seed=seed, desc="segmentation", log_path=log)
     finish(work, out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, curve, f"segmentation ({settings['arch']})")

@@ -62,3 +62,39 @@ def test_sp_cam_is_constant_inside_a_superpixel():
     assert cam.shape == (1, 2, 16, 16)
     assert torch.all(cam[0, :, :, :8] == cam[0, :, :1, :1])
     assert torch.all(cam[0, :, :, 15] == 0)
+
+
+def test_image_spcam_follows_the_full_resolution_superpixels():
+    """SP-CAM is painted at input resolution: constant inside each original superpixel, even ones
+    narrower than the 1/4-resolution feature grid; max-normalised."""
+    import numpy as np
+
+    from stages.extract_cams import image_spcams
+    torch.manual_seed(0)
+    net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
+    img = np.random.default_rng(0).integers(0, 255, (40, 56, 3), dtype=np.uint8)
+    sp = np.zeros((40, 56), np.int64)
+    sp[:, 20:] = 1
+    sp[:, 21:23] = 2          # a 2-pixel-wide superpixel
+    sp[30:, :] = 3
+    cams, ids = image_spcams(net, img, sp, [1, 3], sizes=[32, 48], flip=True, device="cpu")
+    assert ids == [1, 3]
+    assert cams.shape == (2, 40, 56)
+    for k in range(4):
+        vals = cams[:, sp == k]
+        assert np.allclose(vals, vals[:, :1]), f"superpixel {k} is not constant"
+    assert np.allclose(cams.max(axis=(1, 2))[cams.max(axis=(1, 2)) > 0], 1)
+
+
+def test_spn_as_segmenter_keeps_classes_with_positive_mean_superpixel_score():
+    import numpy as np
+
+    from stages.extract_cams import image_spcams
+    torch.manual_seed(0)
+    net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
+    with torch.no_grad():  # f_ups features are >= 0 (ReLU): +1 weights score > 0, -1 < 0, 0 == 0
+        net.sp_fc.weight.copy_(torch.stack([torch.ones(16), -torch.ones(16), torch.zeros(16)]))
+    img = np.random.default_rng(1).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    sp = np.arange(16).reshape(4, 4).repeat(8, 0).repeat(8, 1)
+    cams, ids = image_spcams(net, img, sp, None, sizes=[32], flip=False, device="cpu")
+    assert ids == [1] and cams.shape == (1, 32, 32)

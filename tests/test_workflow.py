@@ -96,8 +96,10 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     assert len(clfs) == 1 and (clfs[0] / "curve.png").is_file()
     assert len(list((tmp_path / "results" / "demo" / "superpixels").glob("train_*.h5"))) == 3
     assert (tmp_path / "results" / "demo" / "cam_sp" / "report" / "report.md").is_file()
-    assert len(list((res / "cams").glob("train_*.h5"))) == 3  # 24 images, shards of 10
-    with h5py.File(res / "cams" / "train_000.h5") as f:
+    # cam and cam_sp agree on classifier and CAM settings: one set of CAM shards serves both
+    cam_sets = list((tmp_path / "results" / "demo" / "cams").iterdir())
+    assert len(cam_sets) == 1 and len(list(cam_sets[0].glob("train_*.h5"))) == 3  # 24 images, shards of 10
+    with h5py.File(cam_sets[0] / "train_000.h5") as f:
         assert f.attrs["method"] == "cam"
         key = next(iter(f.keys()))
         assert f[key].dtype == np.float16 and 0 <= f[key][()].min() and f[key][()].max() <= 1.0
@@ -115,4 +117,40 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
 
     again = snakemake(tmp_path, env, "-n", configs=[over])
     assert again.returncode == 0
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_end_to_end_tiny_spn_pipeline_and_table(tmp_path, env):
+    """superpixels -> SPN -> SP-CAM -> reliable subset -> DecoupledNet x2 -> SPN table, on tiny data."""
+    pretrained = weight_file("mobilenet_v2").is_file()
+    over = write_yaml(tmp_path / "tiny.yaml", {
+        "experiment": "spn",
+        "shard_size": 12,
+        "demo": {"n_train": 24, "n_val": 8, "image_size": 64, "crop_size": 64, "spn_sizes": [48, 64],
+                 "classifier_epochs": 1, "segmentation_epochs": 1},
+        "superpixels": {"n_segments": 40},
+        "classifier": {"pretrained": pretrained, "batch_size": 8},
+        "cams": {"scales": [1.0]},
+        "segmentation": {"pretrained": pretrained, "batch_size": 4},
+        "experiments": {"spn": {"classifier": {"method": "spn"}, "cams": {"method": "spcam"},
+                                "pseudo_labels": {"threshold": 0.5}, "reliable": {"k": 4},
+                                "segmentation": {"arch": "decouplednet_mobilenet_v2", "rounds": 2}},
+                        "cam_spn_rule": {"pseudo_labels": {"threshold": 0.5}}},
+        "report": {"n_examples": 1},
+    })
+    r = snakemake(tmp_path, env, configs=[over])
+    assert r.returncode == 0, r.stderr[-4000:]
+    res = tmp_path / "results" / "demo" / "spn"
+    table = (res / "report" / "spn_table.md").read_text()
+    for row in ("CAM annotations, cleaned (0.5 of max)", "SPN annotations, not cleaned", "SPN as a segmenter",
+                "round 2: decouplednet_mobilenet_v2", "round 2 annotations, reliable subset (K=4)"):
+        assert row in table, row
+    assert "| 43.8 |" in table and "| 30.5 |" in table  # the paper's numbers, in their own column
+    curve = json.loads((res / "eval" / "reliability_curve.json").read_text())
+    assert curve["n_selected"][-1] == curve["n_annotations"] > 0
+    reliable = json.loads((res / "eval" / "table" / "pseudo_reliable.json").read_text())
+    assert reliable["n_images"] == json.loads((res / "round1" / "reliable.json").read_text())["n_selected"]
+    assert (res / "report" / "reliability_curve.png").is_file()
+    again = snakemake(tmp_path, env, "-n", configs=[over])
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -79,3 +79,8 @@ class DeepLab(BackboneNet):
     def forward(self, x):
         out = self.head(self.features(x))
         return F.interpolate(out, size=x.shape[2:], mode="bilinear", align_corners=False)
+
+    @torch.no_grad()
+    def label_scores(self, x, class_ids=None):
+        """Class probabilities (B, C, H, W); class_ids is unused (DeepLab scores every class)."""
+        return torch.softmax(self(x), 1)

@@ -80,3 +80,17 @@ def classifier_dir(exp):
 
 def rounds(exp):
     return list(range(1, EXPERIMENTS[exp]["segmentation"]["rounds"] + 1))
+
+
+def cams_key(exp):
+    """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
+    spec = {"classifier": classifier_key(exp), "cams": EXPERIMENTS[exp]["cams"]}
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{EXPERIMENTS[exp]['cams']['method']}_{digest}"
+
+
+CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
+
+
+def cams_dir(exp):
+    return f"{RESULTS}/cams/{cams_key(exp)}"

@@ -26,7 +26,7 @@ rule predict_train:
         shards=SHARDS["train"],
         extra=lambda wc, output: f"--clean --scores {output.scores}",
         crf=crf_flag,
-        code=code_hash("predict.py", "crf.py", "models/deeplab.py"),
+        code=code_hash("predict.py", "crf.py", "models/deeplab.py", "models/decoupled_net.py"),
     log: f"logs/{DATASET}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/predict/round{{r}}_train_{{shard}}.tsv"
     threads: 2
@@ -45,7 +45,7 @@ rule predict_val:
         shards=SHARDS["val"],
         extra="",
         crf=crf_flag,
-        code=code_hash("predict.py", "crf.py", "models/deeplab.py"),
+        code=code_hash("predict.py", "crf.py", "models/deeplab.py", "models/decoupled_net.py"),
     log: f"logs/{DATASET}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/predict/round{{r}}_val_{{shard}}.tsv"
     threads: 2

@@ -7,7 +7,7 @@ def superpixel_input(wc):
 rule pseudo_labels:
     input:
         index=INDEX,
-        cams=f"{RESULTS}/{{exp}}/cams/train_{{shard}}.h5",
+        cams=lambda wc: f"{cams_dir(wc.exp)}/train_{wc.shard}.h5",
         superpixels=superpixel_input,
     output:
         labels=directory(f"{RESULTS}/{{exp}}/pseudo/shard_{{shard}}"),

@@ -4,7 +4,7 @@ rule report:
         classifier=lambda wc: f"{classifier_dir(wc.exp)}/metrics.json",
         pseudo=f"{RESULTS}/{{exp}}/eval/pseudo_train_gt.json",
         rounds=lambda wc: expand(f"{RESULTS}/{wc.exp}/eval/round{{r}}_val.json", r=rounds(wc.exp)),
-        cams=lambda wc: f"{RESULTS}/{wc.exp}/cams/train_000.h5",
+        cams=lambda wc: f"{cams_dir(wc.exp)}/train_000.h5",
         pseudo_dirs=lambda wc: expand(f"{RESULTS}/{wc.exp}/pseudo/shard_{{shard}}", shard=shard_list("train")),
         pred_dirs=lambda wc: expand(f"{RESULTS}/{wc.exp}/round{rounds(wc.exp)[-1]}/pred_val/shard_{{shard}}",
                                     shard=shard_list("val")),
