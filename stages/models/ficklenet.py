@@ -1,0 +1,109 @@
+"""FickleNet (Lee, Kim, Lee, Yoon, CVPR 2019): stochastic selection of hidden units.
+
+    backbone -> (1x1 reduction) -> features f (B, C, h, w)
+    expand(f): the k x k window of every position laid side by side -> (B, C, h*k, w*k)
+    dropout on the expanded map: each window position gets its own random hidden units; with
+        center-preserving dropout the window centre is never dropped
+    conv k x k, stride k on the expanded map (= the ordinary stride-1 conv when nothing is dropped)
+    -> GAP -> class scores (sigmoid / multi-label loss)
+
+Kept units are scaled by 1/(1-p) (inverted dropout) and the preserved centre by 1, so an
+unmasked pass (stochastic inference off) matches the masked passes in expectation.
+
+`expansion=False` computes the same masked conv without the expanded map: one small product per
+window position, in a loop (the paper's no-expansion baseline for time and memory). Given the
+same masks both paths give the same scores (tested).
+
+Stochastic inference: the backbone runs once per image; the N selections run as one batch (in
+chunks) over the expanded map, and Grad-CAM of each selection is taken w.r.t. f.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .backbones import BackboneNet, build_backbone
+
+
+def expand(x: torch.Tensor, k: int) -> torch.Tensor:
+    """(B, C, h, w) -> (B, C, h*k, w*k); out[:, :, i*k + a, j*k + b] = x[:, :, i + a - k//2, j + b - k//2] (0 outside)."""
+    b, c, h, w = x.shape
+    cols = F.unfold(x, k, padding=k // 2).view(b, c, k, k, h, w)
+    return cols.permute(0, 1, 4, 2, 5, 3).reshape(b, c, h * k, w * k)
+
+
+def selection_masks(n: int, c: int, h: int, w: int, k: int, p: float, center_preserving: bool,
+                    generator=None, device="cpu") -> torch.Tensor:
+    """(n, c, h*k, w*k) float masks: 0 (dropped), 1/(1-p) (kept) and 1 at preserved window centres."""
+    keep = torch.rand(n, c, h * k, w * k, generator=generator, device=device) >= p
+    mask = keep.float() / (1 - p)
+    if center_preserving:
+        mask.view(n, c, h, k, w, k)[:, :, :, k // 2, :, k // 2] = 1.0
+    return mask
+
+
+class FickleNet(BackboneNet):
+    def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None,
+                 p: float = 0.9, kernel: int = 3, center_preserving: bool = True, expansion: bool = True,
+                 stochastic_train: bool = True, width: int = 512):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout rate p must be in [0, 1), got {p}")
+        self.features, ch, self.stride = build_backbone(backbone, pretrained, dilate=False, weights_path=weights_path)
+        self.reduce = nn.Identity() if ch == width else nn.Sequential(nn.Conv2d(ch, width, 1), nn.ReLU(inplace=True))
+        self.classifier = nn.Conv2d(width, n_fg, kernel, bias=False)
+        nn.init.xavier_uniform_(self.classifier.weight)
+        self.p, self.k, self.center_preserving = p, kernel, center_preserving
+        self.expansion, self.stochastic_train = expansion, stochastic_train
+        self.pretrained = pretrained
+
+    def param_groups(self):
+        return [p for p in self.features.parameters() if p.requires_grad], \
+            [*self.reduce.parameters(), *self.classifier.parameters()]
+
+    def feature_map(self, x):
+        return self.reduce(self.features(x))
+
+    def masks(self, n, f, generator=None):
+        _, c, h, w = f.shape
+        return selection_masks(n, c, h, w, self.k, self.p, self.center_preserving, generator, f.device)
+
+    def score_maps(self, f, masks=None):
+        """Class score maps (n, C, h, w) of features f (n, c, h, w) under masks (n, c, h*k, w*k) or none."""
+        if masks is None:
+            return F.conv2d(f, self.classifier.weight, padding=self.k // 2)
+        if self.expansion:
+            return F.conv2d(expand(f, self.k) * masks, self.classifier.weight, stride=self.k)
+        return self._score_maps_per_window(f, masks)
+
+    def _score_maps_per_window(self, f, masks):
+        """The same masked conv with no expanded map: one product per window position."""
+        n, c, h, w = f.shape
+        k, weight = self.k, self.classifier.weight.flatten(1)            # (C, c*k*k)
+        padded = F.pad(f, (k // 2,) * 4)
+        out = f.new_empty(n, weight.shape[0], h, w)
+        for i in range(h):
+            for j in range(w):
+                window = padded[:, :, i:i + k, j:j + k] * masks[:, :, i * k:(i + 1) * k, j * k:(j + 1) * k]
+                out[:, :, i, j] = window.flatten(1) @ weight.t()
+        return out
+
+    def forward(self, x):
+        f = self.feature_map(x)
+        masks = self.masks(len(f), f) if self.training and self.stochastic_train and self.p > 0 else None
+        return self.score_maps(f, masks).mean(dim=(2, 3))
+
+    def grad_cams(self, f, class_idx, masks=None):
+        """Grad-CAM w.r.t. f of each selection: f (1 or n, c, h, w), masks (n, ...) or None -> (n, K, h, w).
+
+        Each selection gets its own copy of f, so d score / d f is per selection (one backward per class)."""
+        n = 1 if masks is None else len(masks)
+        with torch.enable_grad():
+            fr = f.detach().expand(n, *f.shape[1:]).clone().requires_grad_(True)
+            scores = self.score_maps(fr, masks).mean(dim=(2, 3))
+            maps = []
+            for j, c in enumerate(class_idx):
+                (g,) = torch.autograd.grad(scores[:, c].sum(), fr, retain_graph=j < len(class_idx) - 1)
+                maps.append(F.relu((g.mean(dim=(2, 3), keepdim=True) * fr).sum(1)))
+        return torch.stack(maps, 1).detach()

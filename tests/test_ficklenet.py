@@ -1,0 +1,71 @@
+"""FickleNet layer: expansion = ordinary conv, centre never dropped, drop rate p, no-expansion path
+and batched stochastic Grad-CAM agree with their references."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from stages.models.ficklenet import FickleNet, expand, selection_masks
+
+
+def _net(**kw):
+    torch.manual_seed(0)
+    return FickleNet("mobilenet_v2", 4, pretrained=False, width=16, **kw).eval()
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_expanded_conv_equals_ordinary_conv(k):
+    torch.manual_seed(0)
+    x = torch.randn(2, 6, 7, 9, dtype=torch.float64)
+    w = torch.randn(5, 6, k, k, dtype=torch.float64)
+    ex = expand(x, k)
+    assert ex.shape == (2, 6, 7 * k, 9 * k)
+    assert torch.allclose(F.conv2d(ex, w, stride=k), F.conv2d(x, w, padding=k // 2), atol=1e-10)
+    ones = torch.ones_like(ex)  # dropout off: all-ones masks
+    assert torch.allclose(F.conv2d(ex * ones, w, stride=k), F.conv2d(x, w, padding=k // 2), atol=1e-10)
+
+
+def test_center_is_never_dropped_and_rate_matches_p():
+    g = torch.Generator().manual_seed(1)
+    k, p = 3, 0.7
+    m = selection_masks(20, 8, 6, 6, k, p, center_preserving=True, generator=g)
+    centres = m.view(20, 8, 6, k, 6, k)[:, :, :, 1, :, 1]
+    assert torch.all(centres == 1)
+    others = m.view(20, 8, 6, k, 6, k).clone()
+    others[:, :, :, 1, :, 1] = float("nan")
+    others = others[~others.isnan()]
+    assert abs((others == 0).float().mean().item() - p) < 0.02
+    assert torch.allclose(others[others > 0], torch.tensor(1 / (1 - p)))
+    plain = selection_masks(20, 8, 6, 6, k, p, center_preserving=False, generator=g)
+    assert abs((plain.view(20, 8, 6, k, 6, k)[:, :, :, 1, :, 1] == 0).float().mean().item() - p) < 0.03
+
+
+def test_no_expansion_path_gives_the_same_scores():
+    net = _net()
+    f = torch.randn(3, 16, 5, 4)
+    masks = net.masks(3, f, torch.Generator().manual_seed(2))
+    with_exp = net.score_maps(f, masks)
+    net.expansion = False
+    assert torch.allclose(net.score_maps(f, masks), with_exp, atol=1e-5)
+
+
+def test_batched_grad_cams_equal_one_selection_at_a_time():
+    net = _net()
+    x = torch.randn(1, 3, 64, 64)
+    f = net.feature_map(x)
+    masks = net.masks(6, f, torch.Generator().manual_seed(3))
+    batched = net.grad_cams(f, [0, 2], masks)
+    loop = torch.cat([net.grad_cams(net.feature_map(x), [0, 2], masks[j:j + 1]) for j in range(6)])
+    assert batched.shape == (6, 2, 4, 4)
+    assert torch.allclose(batched, loop, atol=1e-5)
+    assert not torch.allclose(batched[0], batched[1])  # selections differ
+
+
+def test_training_is_stochastic_and_eval_is_not():
+    net = _net(p=0.5)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(net(x), net(x))
+        net.train()
+        assert not torch.equal(net(x), net(x))
+        net.stochastic_train = False  # the "stochastic at inference only" ablation trains without masks
+        assert torch.equal(net(x), net(x))
