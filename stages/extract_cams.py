@@ -1,4 +1,8 @@
-"""extract_cams: multi-scale (+flip) CAM or Grad-CAM of the classes present, to a float16 HDF5 shard.
+"""extract_cams: localization maps of the classes present, to a float16 HDF5 shard.
+
+Methods: CAM / Grad-CAM (multi-scale + flip), SP-CAM (SPN; see image_spcams), FickleNet's
+stochastic Grad-CAM (N selections at scale 1, see stages/stochastic_cams.py; the fraction of
+selections firing goes to the `fired/` group of the same shard).
 
     python -m stages.extract_cams --index results/demo/data/index.json --checkpoint model.pt \
         --split train --shard 0 --shards 1 --settings '{"method": "cam", "scales": [1.0], "flip": true}' \
@@ -20,11 +24,12 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .dataset import Index
-from .h5store import ShardReader, ShardWriter, write_cam
+from .h5store import FIRED, ShardReader, ShardWriter, write_cam
 from .io_utils import read_image
 from .models.spn import SPN
 from .pseudo_labels import superpixel_means
 from .spn_data import DEFAULT_SIZES, pad_square
+from .stochastic_cams import localization
 from .train_classifier import load
 from .training import pick_device
 from .transforms import resize, to_tensor
@@ -91,6 +96,21 @@ def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip:
     return max_normalise(torch.from_numpy(best[:, sp]).clamp_min(0)), ids
 
 
+def image_fickle_cams(model, img: np.ndarray, class_ids, fickle: dict, device, generator):
+    """FickleNet localization maps (K, H, W) and the fraction of selections firing (K, H, W).
+
+    stochastic false (ablation): one pass of FickleNet's Grad-CAM with no dropout."""
+    x = to_tensor(img)[None].to(device)
+    if not fickle["stochastic"]:
+        with torch.no_grad():
+            f = model.feature_map(x)
+        maps = F.interpolate(model.grad_cams(f, [c - 1 for c in class_ids]), size=img.shape[:2], mode="bilinear",
+                             align_corners=False)[0].cpu()
+        cams = max_normalise(maps)
+        return cams, (cams > fickle["threshold"]).astype(np.float32)
+    return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator)
+
+
 def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,
         spn_sizes=DEFAULT_SIZES, predicted=False):
     """predicted: the classes come from the model, not the image labels (SPN as a segmenter, any split)."""
@@ -98,9 +118,11 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
     index = Index(index_path)
     model, state = load(checkpoint, dev)
     is_spn = isinstance(model, SPN)
-    if (settings["method"] == "spcam") != is_spn:
+    needs = {"spcam": "spn", "fickle": "ficklenet"}.get(settings["method"], "cam")
+    if needs != state["settings"].get("method", "cam"):
         raise SystemExit(f"cams.method {settings['method']!r} does not fit the classifier in {checkpoint} "
-                         f"(method {state['settings'].get('method', 'cam')!r}): spcam needs an SPN, cam/gradcam a CAM net")
+                         f"(classifier.method {state['settings'].get('method', 'cam')!r}): spcam needs an spn, "
+                         f"fickle a ficklenet, cam/gradcam a cam classifier")
     if is_spn and not superpixels:
         raise SystemExit("cams.method spcam needs --superpixels (the superpixel shard of this split/shard)")
     if predicted and not is_spn:
@@ -110,6 +132,7 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
     attrs = {"method": settings["method"], "scales": list(spn_sizes if is_spn else settings["scales"]), "flip": bool(settings["flip"]),
              "backbone": state["settings"]["backbone"], "class_names": index.class_names, "split": split,
              "classes": "predicted" if predicted else "image labels"}
+    generator = torch.Generator(device=dev).manual_seed(shard)  # FickleNet's selections, reproducible per shard
     with ShardWriter(out, attrs) as w:
         for image_id in tqdm(ids, desc=f"{settings['method']} {split} shard {shard}"):
             classes = index.labels[image_id]
@@ -119,6 +142,9 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
             if is_spn:
                 cams, classes = image_spcams(model, img, sp_reader.get(image_id)[0], None if predicted else classes,
                                              spn_sizes, settings["flip"], dev)
+            elif settings["method"] == "fickle":
+                cams, fired = image_fickle_cams(model, img, classes, settings["fickle"], dev, generator)
+                w.put(f"{FIRED}/{image_id}", fired.astype(np.float16))
             else:
                 cams = image_cams(model, img, classes, settings["scales"], settings["flip"], settings["method"], dev)
             write_cam(w, image_id, cams, classes)

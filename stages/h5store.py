@@ -48,6 +48,9 @@ class ShardWriter:
         return False
 
 
+FIRED = "fired"  # FickleNet: group of per-image fractions of the N selections that fire, (K, H, W)
+
+
 def write_cam(writer: ShardWriter, image_id: str, cams: np.ndarray, class_ids) -> None:
     writer.put(image_id, cams.astype(np.float16), {"class_ids": np.asarray(class_ids, dtype=np.int32)},
                compress=cams.size > 0)  # an image may have no class (SPN as a segmenter finds none)
@@ -58,7 +61,7 @@ class ShardReader:
 
     def __init__(self, paths):
         self._files = [h5py.File(p, "r") for p in paths]
-        self._where = {k: f for f in self._files for k in f.keys()}
+        self._where = {k: f for f in self._files for k, v in f.items() if isinstance(v, h5py.Dataset)}
 
     @property
     def attrs(self) -> dict:
@@ -86,6 +89,10 @@ class ShardReader:
         """(float32 maps K x H x W, class ids)."""
         data, attrs = self.get(image_id)
         return data.astype(np.float32), [int(c) for c in attrs.get("class_ids", [])]
+
+    def fired(self, image_id):
+        """FickleNet shards: the fraction of selections firing, (K, H, W) float32."""
+        return self._where[image_id][FIRED][image_id][()].astype(np.float32)
 
     def close(self):
         for f in self._files:

@@ -20,6 +20,7 @@ from .dataset import Index
 from .h5store import ShardReader
 from .io_utils import read_image, write_json
 from .models.cam_net import CAMNet
+from .models.ficklenet import FickleNet
 from .models.spn import SPN
 from .plots import loss_curve
 from .spn_data import DEFAULT_SIZES, ScaleBatchSampler, SPNTrainSet, pad_square, resample
@@ -44,8 +45,11 @@ class ClassificationSet(Dataset):
 
 def build(settings: dict, n_fg: int, pretrained=None):
     pretrained = settings["pretrained"] if pretrained is None else pretrained
-    if settings.get("method", "cam") == "spn":
+    method = settings.get("method", "cam")
+    if method == "spn":
         return SPN(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
+    if method == "ficklenet":
+        return FickleNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"), **settings["ficklenet"])
     return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
 

@@ -69,3 +69,48 @@ def test_training_is_stochastic_and_eval_is_not():
         assert not torch.equal(net(x), net(x))
         net.stochastic_train = False  # the "stochastic at inference only" ablation trains without masks
         assert torch.equal(net(x), net(x))
+
+
+def test_stochastic_localization_batched_equals_naive_loop():
+    from stages.stochastic_cams import localization
+    net = _net(p=0.5)
+    x = torch.randn(1, 3, 64, 48)
+    best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5))
+    best_n, frac_n = localization(net, x, [1, 3], n=7, threshold=0.4, naive=True,
+                                  generator=torch.Generator().manual_seed(5))
+    assert best.shape == frac.shape == (2, 64, 48)
+    assert abs(best - best_n).max() < 1e-4 and abs(frac - frac_n).max() < 1e-6
+    assert best.max() <= 1 + 1e-6 and torch.allclose(torch.from_numpy(frac * 7), torch.from_numpy(frac * 7).round(), atol=1e-4)
+    # "any of the N maps" = the max over maps: where the max is below the threshold nothing fired
+    assert (frac[best <= 0.4] == 0).all() and (frac[best > 0.4] > 0).all()
+
+
+def test_ficklenet_train_and_stochastic_cams_through_the_stages(tmp_path):
+    import h5py
+    import numpy as np
+
+    from stages import demo_data, extract_cams, prepare_data, train_classifier
+    from stages.h5store import ShardReader
+    demo_data.generate(tmp_path / "raw", n_train=8, n_val=4, size=64)
+    prepare_data.run("demo", str(tmp_path / "raw"), tmp_path / "data")
+    index = str(tmp_path / "data" / "index.json")
+    settings = {"method": "ficklenet", "backbone": "mobilenet_v2", "pretrained": False, "weights_path": None,
+                "batch_size": 4, "optimizer": "adam", "lr": 0.0001, "weight_decay": 0.0001,
+                "ficklenet": {"p": 0.5, "kernel": 3, "center_preserving": True, "expansion": True,
+                              "stochastic_train": True}}
+    out = tmp_path / "clf"
+    train_classifier.run(index, "train", settings, 1, 64, out / "model.pt", out / "log.csv", out / "m.json",
+                         out / "c.png", device="cpu")
+    cams = tmp_path / "cams.h5"
+    fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True}
+    extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "fickle", "scales": [1.0], "flip": False,
+                     "fickle": fickle}, cams, device="cpu")
+    with ShardReader([cams]) as r:
+        key = sorted(r.keys())[0]
+        maps, classes = r.cam(key)
+        fired = r.fired(key)
+        assert maps.shape == fired.shape and maps.shape[1:] == (64, 64) and len(classes) == maps.shape[0]
+        # fires in some selection <=> the max map passes (away from the threshold: float16 storage)
+        assert np.all(fired[maps > 0.51] > 0) and np.all(fired[maps < 0.49] == 0)
+    with h5py.File(cams) as f:
+        assert f.attrs["method"] == "fickle"

@@ -32,9 +32,21 @@ def shard_list(split):
     return [f"{k:03d}" for k in range(SHARDS[split])]
 
 
+METHOD_SUBSETTINGS = {"classifier": ("ficklenet", "ficklenet"), "cams": ("fickle", "fickle")}
+
+
+def section_settings(exp, section):
+    """One config section of an experiment, without the sub-settings of methods it does not use."""
+    values = EXPERIMENTS[exp][section]
+    if section in METHOD_SUBSETTINGS:
+        method, sub = METHOD_SUBSETTINGS[section]
+        values = {k: v for k, v in values.items() if k != sub or values["method"] == method}
+    return values
+
+
 def settings(exp, section):
-    """One config section of an experiment, as a shell-quoted JSON argument."""
-    return shlex.quote(json.dumps(EXPERIMENTS[exp][section], sort_keys=True))
+    """section_settings as a shell-quoted JSON argument."""
+    return shlex.quote(json.dumps(section_settings(exp, section), sort_keys=True))
 
 
 def code_hash(*modules):
@@ -63,7 +75,7 @@ def spn_args(wc, input):
 
 def classifier_key(exp):
     """Experiments whose classifier settings agree share one trained classifier."""
-    spec = {"classifier": EXPERIMENTS[exp]["classifier"], "epochs": DS["classifier_epochs"],
+    spec = {"classifier": section_settings(exp, "classifier"), "epochs": DS["classifier_epochs"],
             "crop": DS["crop_size"], "seed": config["seed"]}
     if is_spn(exp):
         spec["spn_sizes"] = DS["spn_sizes"]
@@ -84,7 +96,7 @@ def rounds(exp):
 
 def cams_key(exp):
     """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
-    spec = {"classifier": classifier_key(exp), "cams": EXPERIMENTS[exp]["cams"]}
+    spec = {"classifier": classifier_key(exp), "cams": section_settings(exp, "cams")}
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     return f"{EXPERIMENTS[exp]['cams']['method']}_{digest}"
 

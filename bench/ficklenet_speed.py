@@ -1,0 +1,98 @@
+"""FickleNet benchmarks, one process each part.
+
+    python bench/ficklenet_speed.py inference [--n 200] [--size 320] [--chunk 50]
+        batched stochastic inference (backbone once, selections batched) vs the naive loop of N full
+        forward passes; same masks, the outputs are compared
+    python bench/ficklenet_speed.py expansion [--size 320] [--batch 8]
+        one training step (forward + backward) with map expansion on vs off: time, and the peak
+        resident memory of a child process doing only that step (on CUDA: max_memory_allocated)
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import torch
+
+from stages.models.ficklenet import FickleNet
+from stages.stochastic_cams import localization
+
+
+def model(a, expansion=True):
+    torch.manual_seed(0)
+    return FickleNet(a.backbone, 20, pretrained=False, p=a.p, expansion=expansion).eval().to(a.device)
+
+
+def sync(device):
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def inference(a):
+    net = model(a)
+    x = torch.randn(1, 3, a.size, a.size, device=a.device)
+    out, secs = {}, {}
+    for naive in (False, True):
+        g = torch.Generator(device=a.device).manual_seed(0)
+        sync(a.device)
+        t = time.perf_counter()
+        out[naive] = localization(net, x, [1, 15], a.n, 0.5, a.chunk, g, naive=naive)
+        sync(a.device)
+        secs[naive] = time.perf_counter() - t
+    diff = max(abs(out[True][0] - out[False][0]).max(), abs(out[True][1] - out[False][1]).max())
+    print(f"N={a.n}, {a.size}x{a.size}, 2 classes, {a.backbone}, {a.device}, {torch.get_num_threads()} threads: "
+          f"batched {secs[False]:.2f} s (chunk {a.chunk}), naive loop {secs[True]:.2f} s, "
+          f"{secs[True] / secs[False]:.1f}x faster; max |difference| {diff:.2e}")
+
+
+def step(a):
+    """Child process: one training step; prints its time and peak memory as JSON."""
+    net = model(a, expansion=a.expansion == "on").train()
+    x = torch.randn(a.batch, 3, a.size, a.size, device=a.device)
+    net(x).sum().backward()  # warm-up
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if a.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    net.zero_grad()
+    sync(a.device)
+    t = time.perf_counter()
+    net(x).sum().backward()
+    sync(a.device)
+    secs = time.perf_counter() - t
+    peak = (torch.cuda.max_memory_allocated() if a.device == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    print(json.dumps({"seconds": secs, "peak_bytes": peak, "rss_before_kb": base}))
+
+
+def expansion(a):
+    res = {}
+    for mode in ("on", "off"):
+        cmd = [sys.executable, __file__, "step", "--expansion", mode, "--size", str(a.size), "--batch", str(a.batch),
+               "--device", a.device, "--backbone", a.backbone, "--p", str(a.p)]
+        res[mode] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    on, off = res["on"], res["off"]
+    print(f"training step, batch {a.batch} at {a.size}x{a.size}, {a.backbone}, {a.device}: "
+          f"expansion on {on['seconds']:.2f} s, peak {on['peak_bytes'] / 2**20:.0f} MiB; "
+          f"off (per-window loop) {off['seconds']:.2f} s, peak {off['peak_bytes'] / 2**20:.0f} MiB; "
+          f"time ratio off/on {off['seconds'] / on['seconds']:.1f}x")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["inference", "expansion", "step"])
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--chunk", type=int, default=50)
+    ap.add_argument("--size", type=int, default=320)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--p", type=float, default=0.9)
+    ap.add_argument("--backbone", default="mobilenet_v2")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--expansion", default="on")
+    a = ap.parse_args()
+    {"inference": inference, "expansion": expansion, "step": step}[a.what](a)
+
+
+if __name__ == "__main__":
+    main()
