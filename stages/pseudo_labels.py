@@ -21,7 +21,7 @@ from tqdm import tqdm
 from .crf import dense_crf
 from .dataset import Index
 from .h5store import ShardReader
-from .io_utils import atomic_path, read_image, write_json, write_label
+from .io_utils import IGNORE, atomic_path, read_image, write_json, write_label
 from .reliability import class_scatter
 
 
@@ -40,8 +40,11 @@ def superpixel_mean(maps: np.ndarray, sp: np.ndarray) -> np.ndarray:
 
 
 def annotate(cams: np.ndarray, class_ids, threshold: float, refine: str = "none", img=None, sp=None,
-             crf_settings=None) -> np.ndarray:
-    """(K, H, W) maps in [0,1] of the labelled classes -> uint8 label map."""
+             crf_settings=None, background_threshold=None) -> np.ndarray:
+    """(K, H, W) maps in [0,1] of the labelled classes -> uint8 label map.
+
+    background_threshold set (seeds for DSRG): background only where every map is below it, the
+    band between it and `threshold` is left unlabelled (255); where classes overlap the higher map wins."""
     if refine == "superpixel":
         cams = superpixel_mean(cams, sp)
     scores = np.concatenate([np.full((1,) + cams.shape[1:], threshold, np.float32), cams])
@@ -49,7 +52,10 @@ def annotate(cams: np.ndarray, class_ids, threshold: float, refine: str = "none"
         e = np.exp((scores - scores.max(0, keepdims=True)) / 0.1)
         scores = dense_crf(img, e / e.sum(0, keepdims=True), crf_settings or {})
     lut = np.asarray([0] + list(class_ids), np.uint8)
-    return lut[scores.argmax(0)]
+    label = lut[scores.argmax(0)]
+    if background_threshold is not None and len(cams):
+        label[(label == 0) & (cams.max(0) >= background_threshold)] = IGNORE
+    return label
 
 
 def run(index_path, cams_path, split, shard, shards, settings, out_dir, scores_path, superpixels=None):
@@ -66,7 +72,8 @@ def run(index_path, cams_path, split, shard, shards, settings, out_dir, scores_p
             cams, class_ids = cams_reader.cam(image_id)
             img = read_image(index.images[image_id]) if settings["refine"] == "crf" else None
             sp = sp_reader.get(image_id)[0] if sp_reader else None
-            label = annotate(cams, class_ids, settings["threshold"], settings["refine"], img, sp, settings.get("crf"))
+            label = annotate(cams, class_ids, settings["threshold"], settings["refine"], img, sp, settings.get("crf"),
+                             settings.get("background_threshold"))
             write_label(Path(tmp_dir) / f"{image_id}.png", label)
             scores[image_id] = class_scatter(label, class_ids)
     if sp_reader:

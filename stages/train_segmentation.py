@@ -1,4 +1,5 @@
-"""train_segmentation: a DeepLab net or a DecoupledNet trained on (pseudo) label PNGs of the reliable subset.
+"""train_segmentation: a DeepLab net (cross-entropy or DSRG from seeds) or a DecoupledNet, trained on
+(pseudo) label PNGs of the reliable subset.
 
     python -m stages.train_segmentation --index results/demo/data/index.json \
         --labels pseudo/shard_000 pseudo/shard_001 --manifest reliable.json \
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from .dataset import Index
+from .dsrg import dsrg_loss
 from .io_utils import IGNORE, read_image, read_json, read_label, write_json
 from .labels import label_paths
 from .models.decoupled_net import DecoupledNet
@@ -52,12 +54,17 @@ def load(path, device="cpu"):
     return model.to(device).eval(), state
 
 
-def segmentation_step(model, batch, device):
-    """DeepLab: pixel-wise cross-entropy; DecoupledNet: its classification + figure-ground losses."""
-    x, label, targets = (t.to(device) for t in batch)
-    if isinstance(model, DecoupledNet):
-        return model.loss(x, label, targets)
-    return F.cross_entropy(model(x), label, ignore_index=IGNORE)
+def segmentation_step(settings: dict):
+    """DeepLab: pixel-wise cross-entropy, or DSRG's losses from seeds (loss: dsrg);
+    DecoupledNet: its classification + figure-ground losses."""
+    def step(model, batch, device):
+        x, label, targets = (t.to(device) for t in batch)
+        if isinstance(model, DecoupledNet):
+            return model.loss(x, label, targets)
+        if settings.get("loss") == "dsrg":
+            return dsrg_loss(model, x, label, targets, settings["dsrg"])
+        return F.cross_entropy(model(x), label, ignore_index=IGNORE)
+    return step
 
 
 def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metrics, curve, device="auto", seed=0):
@@ -75,7 +82,7 @@ def run(index_path, label_dirs, manifest, settings, epochs, crop, out, log, metr
     work = Path(out).parent / (Path(out).stem + ".resume")
     t0 = time.time()
 
-    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed), segmentation_step, opt,
+    rows = fit(model, shuffled_loader(data, settings["batch_size"], seed), segmentation_step(settings), opt,
                epochs=epochs, device=dev, work_dir=work, seed=seed, desc="segmentation", log_path=log)
     finish(work, out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, curve, f"segmentation ({settings['arch']})")

@@ -32,15 +32,17 @@ def shard_list(split):
     return [f"{k:03d}" for k in range(SHARDS[split])]
 
 
-METHOD_SUBSETTINGS = {"classifier": ("ficklenet", "ficklenet"), "cams": ("fickle", "fickle")}
+# section -> (key, value, sub-settings): the sub-settings only matter when section[key] == value
+METHOD_SUBSETTINGS = {"classifier": ("method", "ficklenet", "ficklenet"), "cams": ("method", "fickle", "fickle"),
+                      "segmentation": ("loss", "dsrg", "dsrg")}
 
 
 def section_settings(exp, section):
     """One config section of an experiment, without the sub-settings of methods it does not use."""
     values = EXPERIMENTS[exp][section]
     if section in METHOD_SUBSETTINGS:
-        method, sub = METHOD_SUBSETTINGS[section]
-        values = {k: v for k, v in values.items() if k != sub or values["method"] == method}
+        key, value, sub = METHOD_SUBSETTINGS[section]
+        values = {k: v for k, v in values.items() if k != sub or values[key] == value}
     return values
 
 

@@ -9,6 +9,7 @@ rule extract_cams:
         shards=SHARDS["train"],
         spn=spn_args,
         code=code_hash("extract_cams.py", "h5store.py", "models/cam_net.py", "models/spn.py", "spn_data.py",
+                       "models/ficklenet.py", "stochastic_cams.py",
                        "pseudo_labels.py"),
     log: f"logs/{DATASET}/cams/{{cams}}/{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/cams/{{cams}}/{{shard}}.tsv"

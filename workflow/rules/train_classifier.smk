@@ -18,6 +18,7 @@ rule train_classifier:
         settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
         spn=spn_args,
         code=code_hash("train_classifier.py", "training.py", "transforms.py", "models/cam_net.py", "models/backbones.py",
+                       "models/ficklenet.py",
                        "models/spn.py", "models/sp_pool.py", "spn_data.py"),
     log: f"logs/{DATASET}/classifiers/{{clf}}/train_classifier.log",
     benchmark: f"benchmarks/{DATASET}/classifiers/{{clf}}/train_classifier.tsv"

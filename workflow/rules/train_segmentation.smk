@@ -17,7 +17,7 @@ rule train_segmentation:
         curve=report(f"{RESULTS}/{{exp}}/round{{r}}/curve.png", caption="../report/curve.rst", category="training"),
     params:
         settings=lambda wc: settings(wc.exp, "segmentation"),
-        code=code_hash("train_segmentation.py", "training.py", "transforms.py", "models/deeplab.py",
+        code=code_hash("train_segmentation.py", "training.py", "transforms.py", "dsrg.py", "crf.py", "models/deeplab.py",
                        "models/decoupled_net.py", "models/segmenters.py", "models/backbones.py"),
     log: f"logs/{DATASET}/{{exp}}/train_segmentation/round{{r}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/train_segmentation/round{{r}}.tsv"
