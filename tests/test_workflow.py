@@ -154,3 +154,27 @@ def test_end_to_end_tiny_spn_pipeline_and_table(tmp_path, env):
     assert (res / "report" / "reliability_curve.png").is_file()
     again = snakemake(tmp_path, env, "-n", configs=[over])
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_end_to_end_tiny_ficklenet_pipeline(tmp_path, env):
+    """FickleNet classifier -> N stochastic Grad-CAMs -> seeds -> DSRG-trained DeepLab, on tiny data."""
+    pretrained = weight_file("mobilenet_v2").is_file()
+    over = write_yaml(tmp_path / "tiny.yaml", {
+        "experiment": "ficklenet",
+        "demo": {"n_train": 12, "n_val": 4, "image_size": 64, "crop_size": 64,
+                 "classifier_epochs": 1, "segmentation_epochs": 1},
+        "classifier": {"pretrained": pretrained, "batch_size": 4, "ficklenet": {"p": 0.5}},
+        "cams": {"fickle": {"n_samples": 6, "chunk": 4}},
+        "segmentation": {"pretrained": pretrained, "batch_size": 4},
+        "report": {"n_examples": 1},
+    })
+    r = snakemake(tmp_path, env, configs=[over])
+    assert r.returncode == 0, r.stderr[-4000:]
+    res = tmp_path / "results" / "demo" / "ficklenet"
+    seeds = json.loads((res / "eval" / "pseudo_train_gt.json").read_text())
+    assert 0 <= seeds["miou"] <= 1 and (res / "round1" / "model.pt").is_file()
+    log = (tmp_path / "logs" / "demo" / "ficklenet" / "train_segmentation" / "round1.log").read_text()
+    assert "segmentation epoch 1/1" in log
+    with h5py.File(next((tmp_path / "results" / "demo" / "cams").glob("fickle_*/train_000.h5"))) as f:
+        assert f.attrs["method"] == "fickle" and len(f["fired"]) == len([k for k in f if k != "fired"])
