@@ -1,6 +1,7 @@
 """extract_cams: localization maps of the classes present, to a float16 HDF5 shard.
 
-Methods: CAM / Grad-CAM (multi-scale + flip), SP-CAM (SPN; see image_spcams), FickleNet's
+Methods: CAM / Grad-CAM (multi-scale + flip), SP-CAM (SPN; see superpixel_scores; the maps of the
+classes the SPN finds itself go to the `predicted/` group), FickleNet's
 stochastic Grad-CAM (N selections at scale 1, see stages/stochastic_cams.py; the fraction of
 selections firing goes to the `fired/` group of the same shard).
 
@@ -24,7 +25,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .dataset import Index
-from .h5store import FIRED, ShardReader, ShardWriter, write_cam
+from .h5store import FIRED, PREDICTED, ShardReader, ShardWriter, write_cam
 from .io_utils import read_image
 from .models.spn import SPN
 from .pseudo_labels import superpixel_means
@@ -61,24 +62,19 @@ def max_normalise(maps: torch.Tensor) -> np.ndarray:
     return (maps / maps.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]).numpy()
 
 
-def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device):
-    """SP-CAM (SPN): per-superpixel class scores painted back at input resolution, max over sizes and flips.
+def superpixel_scores(model, img: np.ndarray, sp: np.ndarray, sizes, flip: bool, device):
+    """SP-CAM scores of every class per superpixel (C, n_sp), max over sizes and flips, and the SP
+    branch's image score per class (C,): the mean over superpixels, averaged over sizes and flips.
 
     At each size the SP classifier (linear, bias-free) is applied to every f_ups feature (stride 4);
     the score maps are upsampled bilinearly to the input resolution and averaged inside each of the
     image's own superpixels -- by linearity, the scores of its superpixels pooled from upsampled
-    features. Boundaries are thus the full-resolution SLIC boundaries, not a 1/4-resolution copy.
-    Scores go through a ReLU, then each class is divided by its max.
-
-    class_ids None = SPN as a segmenter: every class is scored and those whose mean superpixel score
-    (the SP branch's image score, averaged over sizes and flips) is below 0 are dropped (SPN paper).
-    Returns (maps (K, H, W) in [0, 1], the K 1-based class ids)."""
+    features. Boundaries are thus the full-resolution SLIC boundaries, not a 1/4-resolution copy."""
     h, w = img.shape[:2]
     n = max(h, w)
     img_sq, _ = pad_square(img, sp)
-    ids = list(class_ids) if class_ids is not None else list(range(1, model.sp_fc.out_features + 1))
-    weight = model.sp_fc.weight[[c - 1 for c in ids]].to(device)
-    best = image_score = None
+    weight = model.sp_fc.weight.to(device)
+    best, image_score, views = None, 0.0, 0
     for size in sizes:
         for flipped in ([False, True] if flip else [False]):
             im = cv2.resize(np.ascontiguousarray(img_sq[:, ::-1] if flipped else img_sq), (size, size),
@@ -89,11 +85,25 @@ def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip:
                                        mode="bilinear", align_corners=False)[0].float().cpu()
             per_sp = superpixel_means((scores.flip(-1) if flipped else scores)[:, :h, :w].numpy(), sp)
             best = per_sp if best is None else np.maximum(best, per_sp)
-            image_score = per_sp.mean(1) + (0 if image_score is None else image_score)
-    if class_ids is None:
-        keep = image_score > 0
-        ids, best = [c for c, k in zip(ids, keep) if k], best[keep]
-    return max_normalise(torch.from_numpy(best[:, sp]).clamp_min(0)), ids
+            image_score, views = image_score + per_sp.mean(1), views + 1
+    return best, image_score / views
+
+
+def spcam_maps(best: np.ndarray, sp: np.ndarray, class_ids) -> np.ndarray:
+    """(K, H, W) SP-CAM of the 1-based class ids: scores painted back, ReLU, each class over its max."""
+    return max_normalise(torch.from_numpy(best[[c - 1 for c in class_ids]][:, sp]).clamp_min(0))
+
+
+def found_classes(image_score: np.ndarray) -> list[int]:
+    """SPN as a segmenter: the classes whose mean superpixel score is above 0 (SPN paper)."""
+    return [int(c) + 1 for c in np.flatnonzero(image_score > 0)]
+
+
+def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device):
+    """SP-CAM of class_ids (None: the classes the SPN finds). Returns (maps (K, H, W) in [0, 1], ids)."""
+    best, image_score = superpixel_scores(model, img, sp, sizes, flip, device)
+    ids = found_classes(image_score) if class_ids is None else list(class_ids)
+    return spcam_maps(best, sp, ids), ids
 
 
 def image_fickle_cams(model, img: np.ndarray, class_ids, fickle: dict, device, generator):
@@ -140,8 +150,14 @@ def run(index_path, checkpoint, split, shard, shards, settings, out, device="aut
                 continue
             img = read_image(index.images[image_id])
             if is_spn:
-                cams, classes = image_spcams(model, img, sp_reader.get(image_id)[0], None if predicted else classes,
-                                             spn_sizes, settings["flip"], dev)
+                sp = sp_reader.get(image_id)[0]
+                best, image_score = superpixel_scores(model, img, sp, spn_sizes, settings["flip"], dev)
+                found = found_classes(image_score)
+                if predicted:
+                    classes = found
+                else:  # the classes the SPN finds too (SPN as a segmenter, the not-cleaned annotations)
+                    write_cam(w, f"{PREDICTED}/{image_id}", spcam_maps(best, sp, found), found)
+                cams = spcam_maps(best, sp, classes)
             elif settings["method"] == "fickle":
                 cams, fired = image_fickle_cams(model, img, classes, settings["fickle"], dev, generator)
                 w.put(f"{FIRED}/{image_id}", fired.astype(np.float16))

@@ -49,6 +49,7 @@ class ShardWriter:
 
 
 FIRED = "fired"  # FickleNet: group of per-image fractions of the N selections that fire, (K, H, W)
+PREDICTED = "predicted"  # SPN: group of per-image maps of the classes the SPN finds (not the image labels)
 
 
 def write_cam(writer: ShardWriter, image_id: str, cams: np.ndarray, class_ids) -> None:
@@ -85,10 +86,10 @@ class ShardReader:
         ds = self._where[image_id]
         return ds[image_id][()], dict(ds[image_id].attrs)
 
-    def cam(self, image_id):
-        """(float32 maps K x H x W, class ids)."""
-        data, attrs = self.get(image_id)
-        return data.astype(np.float32), [int(c) for c in attrs.get("class_ids", [])]
+    def cam(self, image_id, group=None):
+        """(float32 maps K x H x W, class ids); group: read the image's maps from that group instead."""
+        ds = self._where[image_id][group][image_id] if group else self._where[image_id][image_id]
+        return ds[()].astype(np.float32), [int(c) for c in ds.attrs.get("class_ids", [])]
 
     def fired(self, image_id):
         """FickleNet shards: the fraction of selections firing, (K, H, W) float32."""

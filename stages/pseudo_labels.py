@@ -58,7 +58,7 @@ def annotate(cams: np.ndarray, class_ids, threshold: float, refine: str = "none"
     return label
 
 
-def run(index_path, cams_path, split, shard, shards, settings, out_dir, scores_path, superpixels=None):
+def run(index_path, cams_path, split, shard, shards, settings, out_dir, scores_path, superpixels=None, group=None):
     index = Index(index_path)
     ids = index.shard(split, shard, shards)
     if settings["refine"] == "superpixel" and not superpixels:
@@ -69,7 +69,7 @@ def run(index_path, cams_path, split, shard, shards, settings, out_dir, scores_p
         for image_id in tqdm(ids, desc=f"pseudo labels shard {shard}"):
             if image_id not in cams_reader:
                 continue  # no class in the label: no CAM, no annotation
-            cams, class_ids = cams_reader.cam(image_id)
+            cams, class_ids = cams_reader.cam(image_id, group)
             img = read_image(index.images[image_id]) if settings["refine"] == "crf" else None
             sp = sp_reader.get(image_id)[0] if sp_reader else None
             label = annotate(cams, class_ids, settings["threshold"], settings["refine"], img, sp, settings.get("crf"),
@@ -92,8 +92,10 @@ def main(argv=None):
     ap.add_argument("--superpixels", default=None)
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--scores", required=True)
+    ap.add_argument("--group", default=None, help="read the maps of this CAM-shard group (SPN: predicted)")
     a = ap.parse_args(argv)
-    run(a.index, a.cams, a.split, a.shard, a.shards, json.loads(a.settings), a.out_dir, a.scores, a.superpixels)
+    run(a.index, a.cams, a.split, a.shard, a.shards, json.loads(a.settings), a.out_dir, a.scores, a.superpixels,
+        a.group)
 
 
 if __name__ == "__main__":

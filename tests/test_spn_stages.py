@@ -32,6 +32,9 @@ def test_spn_train_and_spcam(tmp_path):
         maps = f[key][()]
         assert maps.dtype == np.float16 and maps.shape[1:] == (64, 64)
         assert maps.min() >= 0 and maps.max() <= 1.0
+        # the classes the SPN finds itself (not the image labels) are stored beside, for every image
+        assert set(f["predicted"].keys()) == {k for k in f if k != "predicted"}
+        assert f["predicted"][key].shape[1:] == (64, 64)
 
 
 def test_spcam_needs_an_spn(tmp_path):
@@ -42,6 +45,6 @@ def test_spcam_needs_an_spn(tmp_path):
     out = tmp_path / "clf"
     train_classifier.run(index, "train", s, 1, 48, out / "model.pt", out / "log.csv", out / "m.json", out / "c.png",
                          device="cpu")
-    with pytest.raises(SystemExit, match="spcam needs an SPN"):
+    with pytest.raises(SystemExit, match="spcam needs an spn"):
         extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "spcam", "scales": [1.0], "flip": False},
                          tmp_path / "cams.h5", device="cpu")

@@ -67,12 +67,19 @@ def superpixel_shards(split):
     return expand(f"{RESULTS}/superpixels/{split}_{{shard}}.h5", shard=shard_list(split))
 
 
+def spn_sizes(exp, inference=False):
+    """SPN input sizes: the dataset's training sizes, or cams.spn_sizes at inference when set."""
+    sizes = EXPERIMENTS[exp]["cams"]["spn_sizes"] if inference else None
+    return " ".join(map(str, sizes or DS["spn_sizes"]))
+
+
 def spn_args(wc, input):
     """CLI arguments that hand an SPN stage its superpixel shards and input sizes."""
     if not input.superpixels:
         return ""
     shards = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
-    return f"--superpixels {shards} --spn-sizes {' '.join(map(str, DS['spn_sizes']))}"
+    exp = CAM_SETS[wc.cams] if hasattr(wc, "cams") else CLASSIFIERS[wc.clf]
+    return f"--superpixels {shards} --spn-sizes {spn_sizes(exp, inference=hasattr(wc, 'cams'))}"
 
 
 def classifier_key(exp):

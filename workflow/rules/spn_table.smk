@@ -16,11 +16,11 @@ rule spn_segmenter_maps:
         model=lambda wc: f"{classifier_dir(wc.exp)}/model.pt",
         superpixels=f"{RESULTS}/superpixels/{{split}}_{{shard}}.h5",
     output: f"{RESULTS}/{{exp}}/spn_segmenter/{{split}}_{{shard}}.h5"
-    wildcard_constraints: split="train_gt|val"
+    wildcard_constraints: split="val"  # on train the CAM shards already hold these maps (group predicted/)
     params:
         settings=lambda wc: settings(wc.exp, "cams"),
         shards=lambda wc: SHARDS[wc.split],
-        sizes=" ".join(map(str, DS["spn_sizes"])),
+        sizes=lambda wc: spn_sizes(wc.exp, inference=True),
         code=code_hash("extract_cams.py", "h5store.py", "models/spn.py", "spn_data.py", "pseudo_labels.py"),
     log: f"logs/{DATASET}/{{exp}}/spn_segmenter/{{split}}_{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/spn_segmenter/{{split}}_{{shard}}.tsv"
@@ -33,26 +33,33 @@ rule spn_segmenter_maps:
         "--threads {threads} > {log} 2>&1"
 
 
+def spn_segmenter_cams(wc):
+    if wc.split == "train":
+        return f"{cams_dir(wc.exp)}/train_{wc.shard}.h5"
+    return f"{RESULTS}/{wc.exp}/spn_segmenter/{wc.split}_{wc.shard}.h5"
+
+
 rule spn_segmenter_labels:
     input:
         index=INDEX,
-        cams=f"{RESULTS}/{{exp}}/spn_segmenter/{{split}}_{{shard}}.h5",
+        cams=spn_segmenter_cams,
     output:
         labels=directory(f"{RESULTS}/{{exp}}/spn_segmenter/{{split}}/shard_{{shard}}"),
         scores=f"{RESULTS}/{{exp}}/spn_segmenter/{{split}}/shard_{{shard}}.scores.json",
-    wildcard_constraints: split="train_gt|val"
+    wildcard_constraints: split="train|val"
     params:  # SP-CAM is already constant in superpixels: the threshold rule alone
         settings=lambda wc: shlex.quote(json.dumps({"threshold": EXPERIMENTS[wc.exp]["pseudo_labels"]["threshold"],
                                                     "refine": "none"})),
         shards=lambda wc: SHARDS[wc.split],
-        code=code_hash("pseudo_labels.py", "reliability.py"),
+        group=lambda wc: "--group predicted" if wc.split == "train" else "",
+        code=code_hash("pseudo_labels.py", "reliability.py", "h5store.py"),
     log: f"logs/{DATASET}/{{exp}}/spn_segmenter/labels_{{split}}_{{shard}}.log",
     benchmark: f"benchmarks/{DATASET}/{{exp}}/spn_segmenter/labels_{{split}}_{{shard}}.tsv"
     threads: 1
     resources: mem_mb=2000
     shell:
         "python -m stages.pseudo_labels --index {input.index} --cams {input.cams} --split {wildcards.split} "
-        "--shard {wildcards.shard} --shards {params.shards} --settings {params.settings} "
+        "--shard {wildcards.shard} --shards {params.shards} --settings {params.settings} {params.group} "
         "--out-dir {output.labels} --scores {output.scores} > {log} 2>&1"
 
 
@@ -60,7 +67,7 @@ def table_eval(exp, row):
     """(split, label dirs, reliable manifest or None) of one SPN-table evaluation, by row name."""
     base = f"{RESULTS}/{exp}"
     if row == "spn_uncleaned":
-        return "train_gt", shard_dirs(f"{base}/spn_segmenter/train_gt", "train_gt"), None
+        return "train_gt", shard_dirs(f"{base}/spn_segmenter/train", "train"), None
     if row == "spn_segmenter_val":
         return "val", shard_dirs(f"{base}/spn_segmenter/val", "val"), None
     if row == "pseudo_reliable":
