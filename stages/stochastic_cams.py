@@ -1,8 +1,9 @@
 """FickleNet's stochastic inference: N random hidden-unit selections per image, Grad-CAM of each,
 aggregated into one localization map.
 
-The backbone runs once per image; the N selections run as batches of `chunk` over the expanded
-map (`naive=True` is the reference: one full forward pass, backbone included, per selection).
+The backbone runs once per image; the N selections run as batches of `chunk` whose Grad-CAMs come
+in closed form from the masks (FickleNet.grad_cams_batched). `naive=True` is the reference: one
+full forward pass, backbone included, and an autograd Grad-CAM per selection.
 Masks are drawn from one generator in selection order, so both paths see the same selections.
 
 Aggregation (FickleNet): every Grad-CAM is divided by its own max; pixel u belongs to class c if
@@ -39,7 +40,8 @@ def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, ch
             with torch.no_grad():
                 f = model.feature_map(x)  # the whole network again, as N sequential passes would
         masks = model.masks(m, f, generator)
-        maps = _normalised(model.grad_cams(f, idx, masks), size).float().cpu()
+        cams = model.grad_cams(f, idx, masks) if naive else model.grad_cams_batched(f, idx, masks)
+        maps = _normalised(cams, size).float().cpu()
         best = torch.maximum(best, maps.amax(0))
         fired += (maps > threshold).sum(0)
     return best.numpy(), (fired / n).numpy().astype(np.float32)

@@ -114,3 +114,12 @@ def test_ficklenet_train_and_stochastic_cams_through_the_stages(tmp_path):
         assert np.all(fired[maps > 0.51] > 0) and np.all(fired[maps < 0.49] == 0)
     with h5py.File(cams) as f:
         assert f.attrs["method"] == "fickle"
+
+
+def test_closed_form_grad_cams_equal_autograd():
+    net = _net(p=0.6)
+    f = torch.randn(1, 16, 5, 7)
+    masks = net.masks(4, f, torch.Generator().manual_seed(7))
+    for args in (([0, 3], masks), ([1], None)):  # with dropout masks; without (stochastic inference off)
+        fast, ref = net.grad_cams_batched(f, *args), net.grad_cams(f, *args)
+        assert ref.max() > 0 and torch.allclose(fast / ref.max(), ref / ref.max(), atol=1e-5)

@@ -94,10 +94,30 @@ class FickleNet(BackboneNet):
         masks = self.masks(len(f), f) if self.training and self.stochastic_train and self.p > 0 else None
         return self.score_maps(f, masks).mean(dim=(2, 3))
 
-    def grad_cams(self, f, class_idx, masks=None):
-        """Grad-CAM w.r.t. f of each selection: f (1 or n, c, h, w), masks (n, ...) or None -> (n, K, h, w).
+    def grad_cams_batched(self, f, class_idx, masks=None):
+        """The same Grad-CAMs as `grad_cams` for one image f (1, c, h, w), in closed form.
 
-        Each selection gets its own copy of f, so d score / d f is per selection (one backward per class)."""
+        The head is linear (masked conv -> GAP), so d score_c / d f does not depend on f and its spatial
+        mean -- Grad-CAM's channel weight -- is a sum of the classifier weights times the selection's
+        mask over the windows, counting only taps that land inside the map:
+            alpha[n, c, ch] = sum_{a,b} W[c, ch, a, b] * sum_{i,j valid} M_n[ch, i*k+a, j*k+b] / (h*w)^2
+        Then CAM = ReLU(sum_ch alpha * f). No per-selection copy of f, no backward pass."""
+        _, c, h, w = f.shape
+        k = self.k
+        rows = torch.arange(h, device=f.device)[:, None] + torch.arange(k, device=f.device) - k // 2
+        cols = torch.arange(w, device=f.device)[:, None] + torch.arange(k, device=f.device) - k // 2
+        valid = (((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]).to(f.dtype)
+        if masks is None:
+            taps = valid.sum((0, 2))[None, None].expand(1, c, k, k)       # (1, c, k, k)
+        else:
+            taps = (masks.view(len(masks), c, h, k, w, k) * valid).sum((2, 4))
+        alpha = torch.einsum("Kcab,ncab->nKc", self.classifier.weight[class_idx], taps) / (h * w) ** 2
+        return F.relu(torch.einsum("nKc,chw->nKhw", alpha, f[0])).detach()
+
+    def grad_cams(self, f, class_idx, masks=None):
+        """Grad-CAM w.r.t. f of each selection by autograd: f (1 or n, c, h, w), masks (n, ...) or None ->
+        (n, K, h, w). Each selection gets its own copy of f (one backward per class): the reference for
+        grad_cams_batched."""
         n = 1 if masks is None else len(masks)
         with torch.enable_grad():
             fr = f.detach().expand(n, *f.shape[1:]).clone().requires_grad_(True)
