@@ -28,3 +28,15 @@ def test_annotation_threshold_and_cleaning():
     cams = np.array([[[0.9, 0.2, 0.1]], [[0.1, 0.6, 0.2]]], np.float32)  # classes 5 and 12
     label = annotate(cams, [5, 12], threshold=0.3)
     assert label.tolist() == [[5, 12, 0]]  # argmax of labelled classes, background below threshold
+
+
+def test_seeds_leave_the_band_between_the_thresholds_unlabelled():
+    cams = np.array([[[0.9, 0.6, 0.3, 0.1],
+                      [0.2, 0.1, 0.05, 0.0]],
+                     [[0.1, 0.7, 0.2, 0.05],
+                      [0.95, 0.3, 0.1, 0.0]]], np.float32)     # classes 5 and 12, a 2 x 4 image
+    seeds = annotate(cams, [5, 12], threshold=0.5, background_threshold=0.15)
+    assert seeds.tolist() == [[5, 12, 255, 0],
+                              [12, 255, 0, 0]]
+    plain = annotate(cams, [5, 12], threshold=0.5)              # without the band: background
+    assert plain.tolist() == [[5, 12, 0, 0], [12, 0, 0, 0]]
