@@ -23,7 +23,7 @@ from scipy import ndimage
 
 from .crf import dense_crf
 from .io_utils import IGNORE
-from .transforms import _MEAN, _STD
+from .transforms import denormalise
 
 
 def grow(seeds: np.ndarray, probs: np.ndarray, classes, fg_threshold: float, bg_threshold: float) -> np.ndarray:
@@ -63,12 +63,6 @@ def boundary_loss(probs: torch.Tensor, crf_probs: torch.Tensor) -> torch.Tensor:
     """Mean over pixels of KL(Q || P) = sum_c Q log(Q / P); probs (B, C, H, W) with gradient, crf_probs fixed."""
     q = crf_probs.clamp_min(1e-8)
     return (q * (q.log() - probs.clamp_min(1e-8).log())).sum(1).mean()
-
-
-def denormalise(x: torch.Tensor) -> np.ndarray:
-    """Normalised 3xHxW tensor -> uint8 HxWx3 image (for the CRF)."""
-    img = x.detach().cpu().numpy().transpose(1, 2, 0) * _STD + _MEAN
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def dsrg_loss(model, x, seeds, targets, settings: dict):

@@ -114,8 +114,8 @@ def image_fickle_cams(model, img: np.ndarray, class_ids, fickle: dict, device, g
     if not fickle["stochastic"]:
         with torch.no_grad():
             f = model.feature_map(x)
-        maps = F.interpolate(model.grad_cams(f, [c - 1 for c in class_ids]), size=img.shape[:2], mode="bilinear",
-                             align_corners=False)[0].cpu()
+        maps = F.interpolate(model.grad_cams_batched(f, [c - 1 for c in class_ids]), size=img.shape[:2],
+                             mode="bilinear", align_corners=False)[0].cpu()
         cams = max_normalise(maps)
         return cams, (cams > fickle["threshold"]).astype(np.float32)
     return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator)

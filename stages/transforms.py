@@ -17,6 +17,12 @@ def to_tensor(img: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(((img.astype(np.float32) - _MEAN) / _STD).transpose(2, 0, 1).copy())
 
 
+def denormalise(x: torch.Tensor) -> np.ndarray:
+    """The inverse of to_tensor: normalised 3xHxW tensor -> uint8 HxWx3 image."""
+    img = x.detach().cpu().numpy().transpose(1, 2, 0) * _STD + _MEAN
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
 def resize(img: np.ndarray, scale: float, nearest: bool = False) -> np.ndarray:
     h, w = img.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))

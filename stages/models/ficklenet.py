@@ -14,8 +14,9 @@ unmasked pass (stochastic inference off) matches the masked passes in expectatio
 window position, in a loop (the paper's no-expansion baseline for time and memory). Given the
 same masks both paths give the same scores (tested).
 
-Stochastic inference: the backbone runs once per image; the N selections run as one batch (in
-chunks) over the expanded map, and Grad-CAM of each selection is taken w.r.t. f.
+Stochastic inference: the backbone runs once per image; the Grad-CAM (w.r.t. f) of each of the N
+selections follows in closed form from its mask (grad_cams_batched; grad_cams is the autograd
+reference).
 """
 from __future__ import annotations
 
