@@ -4,12 +4,12 @@
 #   snakemake --workflow-profile workflow/profiles/slurm
 from snakemake.exceptions import WorkflowError
 
-from stages.config import ConfigError, experiment_config, experiment_names, validate
+from stages.config import ConfigError, experiment_config, experiment_names, validate, with_ablations, ablations
 
 configfile: "config.yaml"
 
 try:
-    validate(config)
+    with_ablations(validate(config))
     SELECTED = experiment_names(config)  # what `rule all` builds; any defined experiment can be a target
     EXPERIMENTS = {name: experiment_config(config, name) for name in config["experiments"]}
 except ConfigError as e:
@@ -30,6 +30,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spn_table.smk"
+include: "workflow/rules/ficklenet_table.smk"
 
 
 rule all:

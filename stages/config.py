@@ -69,3 +69,30 @@ def experiment_config(config: dict, name: str) -> dict:
         return validate(merged)
     except ConfigError as e:
         raise ConfigError(f"experiment {name!r}: {e}") from None
+
+
+def ablations(config: dict) -> list[tuple[str, dict]]:
+    """(name, overrides of the base) of each FickleNet-table ablation, in config order."""
+    return [next(iter(item.items())) for item in config["ficklenet_table"]["ablations"]]
+
+
+def with_ablations(config: dict) -> dict:
+    """Add the FickleNet table's generated experiments: `<base>_<name>` = base's overrides + the ablation's.
+
+    Generating them from one base keeps every ablation a one-setting change of the same pipeline."""
+    table = config["ficklenet_table"]
+    base = table["base"]
+    if base not in config["experiments"]:
+        raise ConfigError(f"config key 'ficklenet_table.base': {base!r} is not defined under 'experiments'")
+    for name, overrides in ablations(config):
+        exp = f"{base}_{name}"
+        if exp in config["experiments"]:
+            raise ConfigError(f"config key 'ficklenet_table.ablations.{name}': experiment {exp!r} already exists; "
+                              "rename the ablation or the experiment")
+        config["experiments"][exp] = deep_merge(config["experiments"][base], overrides)
+    for key in ("compare", "segment"):
+        for n in table[key]:
+            if n not in config["experiments"]:
+                raise ConfigError(f"config key 'ficklenet_table.{key}': {n!r} is neither an experiment nor "
+                                  f"{base}_<ablation> (defined: {sorted(config['experiments'])})")
+    return config

@@ -43,7 +43,9 @@ def evaluate(index: Index, split: str, pred_dirs, only=None) -> dict:
 
 def markdown(res: dict, title: str) -> str:
     lines = [f"# {title}", "", f"split `{res['split']}`: {res['n_images']} images ({res['n_missing']} without "
-             f"prediction); **mIoU {100 * res['miou']:.1f}%**, pixel accuracy {100 * res['pixel_accuracy']:.1f}%", "",
+             f"prediction); **mIoU {100 * res['miou']:.1f}%**, pixel accuracy {100 * res['pixel_accuracy']:.1f}%; "
+             f"{100 * res['labelled_fraction']:.1f}% of pixels labelled, {100 * res['labelled_accuracy']:.1f}% "
+             "of those correct", "",
              "| class | IoU % |", "|---|---|"]
     for name, iou in zip(res["class_names"], res["iou"]):
         lines.append(f"| {name} | {'n/a' if iou is None else f'{100 * iou:.1f}'} |")

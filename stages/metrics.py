@@ -25,7 +25,7 @@ def confusion(gt: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def scores(cm: np.ndarray, gt_pixels_per_class: np.ndarray | None = None) -> dict:
-    """mIoU, per-class IoU and pixel accuracy.
+    """mIoU, per-class IoU, pixel accuracy, and for sparse labels (seeds) the labelled fraction and accuracy.
 
     IoU_c = TP / (TP + FP + FN). FN includes gt pixels predicted as 255, which is why
     the gt pixel count per class may be passed in (row sums of the clipped matrix miss them).
@@ -42,6 +42,9 @@ def scores(cm: np.ndarray, gt_pixels_per_class: np.ndarray | None = None) -> dic
         "miou": float(np.nanmean(iou)) if np.any(denom > 0) else float("nan"),
         "iou": [None if np.isnan(v) else float(v) for v in iou],
         "pixel_accuracy": float(tp.sum() / max(gt_count.sum(), 1)),
+        # seeds leave pixels at 255: how much of the image they label, and how often that label is right
+        "labelled_fraction": float(cm.sum() / max(gt_count.sum(), 1)),
+        "labelled_accuracy": float(tp.sum() / max(cm.sum(), 1)),
     }
 
 

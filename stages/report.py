@@ -95,6 +95,14 @@ def tables(exp, dataset, clf, pseudo, rounds, published) -> list[str]:
     return lines
 
 
+def published_value(published: dict, method: str | None, column: str):
+    """The published number of `method` in `column` (published.yaml), or None."""
+    for row in published["rows"]:
+        if method and row["method"] == method:
+            return row.get(column)
+    return None
+
+
 def run(a):
     index = Index(a.index)
     clf, pseudo = read_json(a.classifier), read_json(a.pseudo)

@@ -18,14 +18,7 @@ from pathlib import Path
 import yaml
 
 from .io_utils import atomic_path, read_json
-from .report import html_page
-
-
-def published_value(published: dict, method: str | None, column: str):
-    for row in published["rows"]:
-        if method and row["method"] == method:
-            return row.get(column)
-    return None
+from .report import html_page, published_value
 
 
 def table(rows, published: dict) -> list[str]:

@@ -24,6 +24,16 @@ def test_ignore_and_unlabelled_prediction():
     assert r["pixel_accuracy"] == pytest.approx(2 / 3)
 
 
+def test_sparse_seed_coverage_and_accuracy():
+    gt = np.array([[0, 0, 1, 1, 1, 255]], np.uint8)
+    pred = np.array([[0, 255, 1, 0, 255, 1]], np.uint8)  # 3 of 5 valid pixels labelled, 2 of them right
+    acc = ConfusionAccumulator(2)
+    acc.add(gt, pred)
+    r = acc.result()
+    assert r["labelled_fraction"] == pytest.approx(3 / 5)
+    assert r["labelled_accuracy"] == pytest.approx(2 / 3)
+
+
 def test_one_matrix_over_split_not_mean_of_images():
     acc = ConfusionAccumulator(2)
     acc.add(np.zeros((1, 10), np.uint8), np.zeros((1, 10), np.uint8))           # perfect, bg only

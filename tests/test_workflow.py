@@ -157,8 +157,9 @@ def test_end_to_end_tiny_spn_pipeline_and_table(tmp_path, env):
 
 
 @pytest.mark.slow
-def test_end_to_end_tiny_ficklenet_pipeline(tmp_path, env):
-    """FickleNet classifier -> N stochastic Grad-CAMs -> seeds -> DSRG-trained DeepLab, on tiny data."""
+def test_end_to_end_tiny_ficklenet_pipeline_and_table(tmp_path, env):
+    """FickleNet classifier -> N stochastic Grad-CAMs -> seeds -> DSRG-trained DeepLab, and the FickleNet
+    table with two inference-time ablations (which share the base classifier), on tiny data."""
     pretrained = weight_file("mobilenet_v2").is_file()
     over = write_yaml(tmp_path / "tiny.yaml", {
         "experiment": "ficklenet",
@@ -168,9 +169,20 @@ def test_end_to_end_tiny_ficklenet_pipeline(tmp_path, env):
         "cams": {"fickle": {"n_samples": 6, "chunk": 4}},
         "segmentation": {"pretrained": pretrained, "batch_size": 4},
         "report": {"n_examples": 1},
+        "ficklenet_table": {"base": "ficklenet", "compare": [], "segment": ["ficklenet"],
+                            "ablations": [{"n3": {"cams": {"fickle": {"n_samples": 3}}}},
+                                          {"train_only": {"cams": {"fickle": {"stochastic": False}}}}]},
     })
-    r = snakemake(tmp_path, env, configs=[over])
+    r = snakemake(tmp_path, env, "all", "ficklenet_tables", configs=[over])
     assert r.returncode == 0, r.stderr[-4000:]
+    table = (tmp_path / "results" / "demo" / "ficklenet_table" / "ficklenet.md").read_text()
+    for row in ("| ficklenet | base: ", "| ficklenet_n3 | cams.fickle.n_samples=3 |",
+                "| ficklenet_train_only | cams.fickle.stochastic=false |"):
+        assert row in table
+    assert len(list((tmp_path / "results" / "demo" / "classifiers").iterdir())) == 1
+    assert len(list((tmp_path / "results" / "demo" / "cams").glob("fickle_*"))) == 3
+    again = snakemake(tmp_path, env, "-n", "all", "ficklenet_tables", configs=[over])
+    assert "Nothing to be done" in again.stdout + again.stderr
     res = tmp_path / "results" / "demo" / "ficklenet"
     seeds = json.loads((res / "eval" / "pseudo_train_gt.json").read_text())
     assert 0 <= seeds["miou"] <= 1 and (res / "round1" / "model.pt").is_file()

@@ -1,0 +1,41 @@
+"""FickleNet table stage: known answers from hand-made evaluation JSONs and benchmark files."""
+import json
+
+import pytest
+
+from stages import ficklenet_table
+from tests.conftest import REPO
+
+BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def write(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def test_table_rows_hold_seeds_segmentation_cost_and_published(tmp_path):
+    seeds = write(tmp_path / "seeds.json", json.dumps({"miou": 0.25, "labelled_fraction": 0.5,
+                                                       "labelled_accuracy": 0.875}))
+    val = write(tmp_path / "val.json", json.dumps({"miou": 0.4}))
+    clf = write(tmp_path / "clf.tsv", BENCH_HEADER + "120.4\t0:02:00\t2048.0\t1\t1\t1\t0\t0\t50\t200\n")
+    clf_na = write(tmp_path / "clf_na.tsv", BENCH_HEADER + "99.6\t0:01:39\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n")
+    cams = [write(tmp_path / f"cams{k}.tsv", BENCH_HEADER + f"{s}\t0\t1\t1\t1\t1\t0\t0\t50\t1\n")
+            for k, s in enumerate((30.0, 12.5))]
+    rows = [dict(experiment="ficklenet", changed="base", seeds=seeds, val=val, classifier_bench=clf,
+                 cams_bench=cams, published="FickleNet"),
+            dict(experiment="ficklenet_n10", changed="cams.fickle.n_samples=10", seeds=seeds, val=None,
+                 classifier_bench=clf_na, cams_bench=cams[:1], published=None)]
+    md, png = tmp_path / "t.md", tmp_path / "t.png"
+    ficklenet_table.run(json.dumps(rows), str(REPO / "workflow" / "report" / "published.yaml"), "t", str(md),
+                        str(tmp_path / "t.html"), str(png))
+    lines = md.read_text().splitlines()
+    assert "| ficklenet | base | 25.0 | 50.0 | 87.5 | 40.0 | 120 | 2048 | 42 | 64.9 (FickleNet) |" in lines
+    assert "| ficklenet_n10 | cams.fickle.n_samples=10 | 25.0 | 50.0 | 87.5 |  | 100 |  | 30 |  |" in lines
+    assert png.stat().st_size > 0 and (tmp_path / "t.html").is_file()
+
+
+def test_empty_benchmark_is_a_clear_error(tmp_path):
+    path = write(tmp_path / "empty.tsv", BENCH_HEADER)
+    with pytest.raises(SystemExit, match="empty.tsv: empty benchmark file"):
+        ficklenet_table.benchmark(path)
