@@ -118,7 +118,8 @@ def image_fickle_cams(model, img: np.ndarray, class_ids, fickle: dict, device, g
                              mode="bilinear", align_corners=False)[0].cpu()
         cams = max_normalise(maps)
         return cams, (cams > fickle["threshold"]).astype(np.float32)
-    return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator)
+    return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator,
+                        sampler=fickle["sampler"])
 
 
 def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,

@@ -75,7 +75,8 @@ def test_stochastic_localization_batched_equals_naive_loop():
     from stages.stochastic_cams import localization
     net = _net(p=0.5)
     x = torch.randn(1, 3, 64, 48)
-    best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5))
+    best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5),
+                              sampler="masks")
     best_n, frac_n = localization(net, x, [1, 3], n=7, threshold=0.4, naive=True,
                                   generator=torch.Generator().manual_seed(5))
     assert best.shape == frac.shape == (2, 64, 48)
@@ -102,7 +103,7 @@ def test_ficklenet_train_and_stochastic_cams_through_the_stages(tmp_path):
     train_classifier.run(index, "train", settings, 1, 64, out / "model.pt", out / "log.csv", out / "m.json",
                          out / "c.png", device="cpu")
     cams = tmp_path / "cams.h5"
-    fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True}
+    fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True, "sampler": "counts"}
     extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "fickle", "scales": [1.0], "flip": False,
                      "fickle": fickle}, cams, device="cpu")
     with ShardReader([cams]) as r:
@@ -123,3 +124,47 @@ def test_closed_form_grad_cams_equal_autograd():
     for args in (([0, 3], masks), ([1], None)):  # with dropout masks; without (stochastic inference off)
         fast, ref = net.grad_cams_batched(f, *args), net.grad_cams(f, *args)
         assert ref.max() > 0 and torch.allclose(fast / ref.max(), ref / ref.max(), atol=1e-5)
+
+
+def test_window_taps_count_each_tap_inside_the_map():
+    net = _net(kernel=3)
+    h, w = 4, 5
+    ones = torch.ones(1, 2, h * 3, w * 3)
+    # corner taps land inside on (h-1) x (w-1) windows, edge-centre taps on (h-1) x w or h x (w-1)
+    expected = torch.tensor([[12., 15., 12.], [16., 20., 16.], [12., 15., 12.]])
+    assert torch.equal(net.window_taps(ones, h, w)[0, 1], expected)
+    assert torch.equal(net.valid_taps(h, w), expected.long())
+
+
+@pytest.mark.parametrize("center_preserving", [True, False])
+def test_sampled_tap_counts_have_the_law_of_counted_masks(center_preserving):
+    """sample_taps draws window_taps(masks) directly: same mean and variance per tap over many selections."""
+    net = _net(p=0.7, center_preserving=center_preserving)
+    f = torch.zeros(1, 3, 4, 5)
+    g = torch.Generator().manual_seed(11)
+    counted = net.window_taps(net.masks(3000, f, g), 4, 5)
+    sampled = net.sample_taps(3000, f, g)
+    v = net.valid_taps(4, 5).float()
+    keep = 1 - 0.7
+    mean, var = v.expand(3, 3, 3).clone(), (v * 0.7 / keep).expand(3, 3, 3).clone()  # Binomial(v, 1-p) / (1-p)
+    if center_preserving:
+        mean[:, 1, 1], var[:, 1, 1] = v[1, 1], 0.0
+    for taps in (counted, sampled):
+        se = (var / 3000).sqrt().clamp_min(1e-6)
+        assert ((taps.mean(0) - mean).abs() <= 5 * se + 1e-5).all()
+        assert torch.allclose(taps.var(0), var, rtol=0.15, atol=1e-5)
+    assert not torch.equal(sampled[0], sampled[1])
+
+
+def test_sampled_counts_give_grad_cams_of_masks_with_those_counts():
+    """Grad-CAM depends on a mask only through its tap counts: two different masks, same counts, same CAM."""
+    net = _net(p=0.5)
+    f = torch.randn(1, 16, 4, 4)
+    masks = net.masks(1, f, torch.Generator().manual_seed(1))
+    shuffled = masks.clone()  # swap the masks of two interior windows: same tap counts, another mask
+    w = shuffled.view(1, 16, 4, 3, 4, 3)
+    w[:, :, 1, :, 1], w[:, :, 2, :, 2] = masks.view(1, 16, 4, 3, 4, 3)[:, :, 2, :, 2], masks.view(1, 16, 4, 3, 4, 3)[:, :, 1, :, 1]
+    assert not torch.equal(masks, shuffled)
+    ref = net.grad_cams(f, [0, 2], masks)
+    assert torch.allclose(net.grad_cams(f, [0, 2], shuffled), ref, atol=1e-5)
+    assert torch.allclose(net.grad_cams_batched(f, [0, 2], taps=net.window_taps(masks, 4, 4)), ref, atol=1e-5)

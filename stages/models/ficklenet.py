@@ -16,7 +16,8 @@ same masks both paths give the same scores (tested).
 
 Stochastic inference: the backbone runs once per image; the Grad-CAM (w.r.t. f) of each of the N
 selections follows in closed form from its mask (grad_cams_batched; grad_cams is the autograd
-reference).
+reference), and needs of the mask only its kept-unit counts per (channel, kernel tap), which
+sample_taps draws directly (same law, far fewer random numbers).
 """
 from __future__ import annotations
 
@@ -95,23 +96,49 @@ class FickleNet(BackboneNet):
         masks = self.masks(len(f), f) if self.training and self.stochastic_train and self.p > 0 else None
         return self.score_maps(f, masks).mean(dim=(2, 3))
 
-    def grad_cams_batched(self, f, class_idx, masks=None):
+    def valid_taps(self, h: int, w: int, device=None) -> torch.Tensor:
+        """(k, k): for each kernel tap (a, b), the number of window positions where it lands inside the map."""
+        k = self.k
+        pos = torch.arange(max(h, w), device=device)[:, None] + torch.arange(k, device=device) - k // 2
+        rows = ((pos[:h] >= 0) & (pos[:h] < h)).sum(0)
+        cols = ((pos[:w] >= 0) & (pos[:w] < w)).sum(0)
+        return rows[:, None] * cols[None, :]
+
+    def window_taps(self, masks: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """masks (n, c, h*k, w*k) -> (n, c, k, k): each tap's mask summed over the windows where it lands
+        inside the map. All a selection's Grad-CAM needs of its mask (see grad_cams_batched)."""
+        k = self.k
+        rows = torch.arange(h, device=masks.device)[:, None] + torch.arange(k, device=masks.device) - k // 2
+        cols = torch.arange(w, device=masks.device)[:, None] + torch.arange(k, device=masks.device) - k // 2
+        valid = ((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]
+        return (masks.view(len(masks), -1, h, k, w, k) * valid.to(masks.dtype)).sum((2, 4))
+
+    def sample_taps(self, n: int, f: torch.Tensor, generator=None) -> torch.Tensor:
+        """window_taps of n fresh selections, drawn without drawing the masks: (n, c, k, k).
+
+        Each tap sums V independent units (V = valid_taps), each kept with probability 1-p and scaled by
+        1/(1-p), so its sum is Binomial(V, 1-p) / (1-p); a preserved centre sums to V. Same law as
+        window_taps(masks(n, f)), from n*c*k*k random numbers instead of n*c*h*w*k*k."""
+        _, c, h, w = f.shape
+        v = self.valid_taps(h, w, f.device).to(torch.float32).expand(n, c, self.k, self.k).contiguous()
+        taps = torch.binomial(v, torch.full_like(v, 1 - self.p), generator=generator) / (1 - self.p)
+        if self.center_preserving:
+            taps[:, :, self.k // 2, self.k // 2] = v[:, :, self.k // 2, self.k // 2]
+        return taps.to(f.dtype)
+
+    def grad_cams_batched(self, f, class_idx, masks=None, taps=None):
         """The same Grad-CAMs as `grad_cams` for one image f (1, c, h, w), in closed form.
 
         The head is linear (masked conv -> GAP), so d score_c / d f does not depend on f and its spatial
         mean -- Grad-CAM's channel weight -- is a sum of the classifier weights times the selection's
         mask over the windows, counting only taps that land inside the map:
-            alpha[n, c, ch] = sum_{a,b} W[c, ch, a, b] * sum_{i,j valid} M_n[ch, i*k+a, j*k+b] / (h*w)^2
+            alpha[n, c, ch] = sum_{a,b} W[c, ch, a, b] * taps[n, ch, a, b] / (h*w)^2,
+            taps[n, ch, a, b] = sum_{i,j valid} M_n[ch, i*k+a, j*k+b]   (window_taps, or sample_taps)
         Then CAM = ReLU(sum_ch alpha * f). No per-selection copy of f, no backward pass."""
         _, c, h, w = f.shape
-        k = self.k
-        rows = torch.arange(h, device=f.device)[:, None] + torch.arange(k, device=f.device) - k // 2
-        cols = torch.arange(w, device=f.device)[:, None] + torch.arange(k, device=f.device) - k // 2
-        valid = (((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]).to(f.dtype)
-        if masks is None:
-            taps = valid.sum((0, 2))[None, None].expand(1, c, k, k)       # (1, c, k, k)
-        else:
-            taps = (masks.view(len(masks), c, h, k, w, k) * valid).sum((2, 4))
+        if taps is None:
+            taps = (self.valid_taps(h, w, f.device).to(f.dtype).expand(1, c, self.k, self.k) if masks is None
+                    else self.window_taps(masks, h, w))
         alpha = torch.einsum("Kcab,ncab->nKc", self.classifier.weight[class_idx], taps) / (h * w) ** 2
         return F.relu(torch.einsum("nKc,chw->nKhw", alpha, f[0])).detach()
 
