@@ -13,7 +13,8 @@ from tests.conftest import REPO
 
 def snakemake(workdir, env, *args, configs=()):
     cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--workflow-profile", "none", "--cores", "2", "--configfile", str(REPO / "config.yaml"), *configs, *args]
+           "--workflow-profile", "none", "--cores", "2", *args, "--configfile", str(REPO / "config.yaml"), *configs]
+    # targets go before --configfile, which would take them for more config files
     return subprocess.run(cmd, env=env, capture_output=True, text=True)
 
 
