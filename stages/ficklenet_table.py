@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 from pathlib import Path
 
 import yaml
 
 from .io_utils import atomic_path, read_json
-from .report import html_page, pct, published_value
+from .report import pct, published_value, read_rows, write_pages
 
 
 def benchmark(path) -> dict:
@@ -78,7 +77,7 @@ def seeds_plot(rows, path, title):
 
 
 def run(rows_path, published_path, title, md_path, html_path, png_path):
-    rows = json.loads(Path(rows_path).read_text()) if os.path.isfile(rows_path) else json.loads(rows_path)
+    rows = read_rows(rows_path)
     published = yaml.safe_load(Path(published_path).read_text())
     lines = [f"# {title}", "", *table(rows, published), "",
              "Seeds: pixels assigned by the seed rule (foreground where a class map is above the threshold, "
@@ -90,11 +89,7 @@ def run(rows_path, published_path, title, md_path, html_path, png_path):
     if png_path:
         seeds_plot(rows, png_path, title)
         lines += [f"![seeds mIoU per experiment]({os.path.relpath(png_path, Path(md_path).parent)})", ""]
-    with atomic_path(md_path) as tmp:
-        tmp.write_text("\n".join(lines))
-    if html_path:
-        with atomic_path(html_path) as tmp:
-            tmp.write_text(html_page(lines, title))
+    write_pages(lines, title, md_path, html_path)
     print("\n".join(lines[2:4 + len(rows)]))
 
 

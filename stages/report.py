@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -112,11 +114,21 @@ def run(a):
     figs = figures(index, a.cams, a.pseudo_dirs, a.pred_dirs, a.n_examples, a.figures)
     rel = Path(a.figures).name
     lines += ["", "## Examples", ""] + [f"![{cap}]({rel}/{f})  \n{cap}\n" for f, cap in figs]
-    md = "\n".join(lines) + "\n"
-    with atomic_path(a.md) as tmp:
-        tmp.write_text(md)
-    with atomic_path(a.html) as tmp:
-        tmp.write_text(html_page(lines, f"wsss-pipeline {a.experiment}"))
+    write_pages(lines + [""], f"wsss-pipeline {a.experiment}", a.md, a.html)
+
+
+def read_rows(arg: str):
+    """A table stage's --rows: JSON text, or the path of a file holding it."""
+    return json.loads(Path(arg).read_text()) if os.path.isfile(arg) else json.loads(arg)
+
+
+def write_pages(lines, title: str, md_path, html_path=None) -> None:
+    """The Markdown lines to md_path and, when given, the same page as standalone HTML (both atomic)."""
+    with atomic_path(md_path) as tmp:
+        tmp.write_text("\n".join(lines))
+    if html_path:
+        with atomic_path(html_path) as tmp:
+            tmp.write_text(html_page(lines, title))
 
 
 def html_page(lines, title: str) -> str:

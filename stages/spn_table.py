@@ -11,14 +11,13 @@ computed; the published column holds the paper's VOC number for that row, if it 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 import yaml
 
-from .io_utils import atomic_path, read_json
-from .report import html_page, published_value
+from .io_utils import read_json
+from .report import published_value, read_rows, write_pages
 
 
 def table(rows, published: dict) -> list[str]:
@@ -34,7 +33,7 @@ def table(rows, published: dict) -> list[str]:
 
 
 def run(rows_path, published_path, curve_json, curve_png, title, md_path, html_path):
-    rows = json.loads(Path(rows_path).read_text()) if os.path.isfile(rows_path) else json.loads(rows_path)
+    rows = read_rows(rows_path)
     published = yaml.safe_load(Path(published_path).read_text())
     lines = [f"# {title}", "", *table(rows, published), "",
              f"Published numbers: {published['source']}. They are full PASCAL VOC 2012 with VGG16 and long GPU "
@@ -49,11 +48,7 @@ def run(rows_path, published_path, curve_json, curve_png, title, md_path, html_p
             if curve_png:
                 rel = os.path.relpath(curve_png, Path(md_path).parent)
                 lines += [f"![annotation accuracy vs number selected]({rel})", ""]
-    with atomic_path(md_path) as tmp:
-        tmp.write_text("\n".join(lines))
-    if html_path:
-        with atomic_path(html_path) as tmp:
-            tmp.write_text(html_page(lines, title))
+    write_pages(lines, title, md_path, html_path)
     print("\n".join(lines[2:3 + len(rows)]))
 
 
