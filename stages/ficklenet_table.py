@@ -68,6 +68,7 @@ def seeds_plot(rows, path, title):
     ax.barh(names[::-1], miou[::-1], color="tab:blue")
     for y, v in enumerate(miou[::-1]):
         ax.text(v, y, f" {v:.1f}", va="center")
+    ax.set_xlim(0, max(miou + [1]) * 1.15)  # room for the value labels
     ax.set_xlabel("seeds mIoU % on train (unlabelled = miss)")
     ax.set_title(title)
     fig.tight_layout()
