@@ -119,7 +119,7 @@ def image_fickle_cams(model, img: np.ndarray, class_ids, fickle: dict, device, g
         cams = max_normalise(maps)
         return cams, (cams > fickle["threshold"]).astype(np.float32)
     return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator,
-                        sampler=fickle["sampler"])
+                        sampler=fickle["sampler"], gradcam=fickle["gradcam"])
 
 
 def run(index_path, checkpoint, split, shard, shards, settings, out, device="auto", superpixels=None,

@@ -27,14 +27,38 @@ def _normalised(maps: torch.Tensor, size) -> torch.Tensor:
     return up / up.flatten(2).amax(2).clamp_min(1e-5)[..., None, None]
 
 
+def elementwise_grad_cams(model, f: torch.Tensor, class_idx, masks: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM without the spatial mean of the gradient: ReLU(sum_ch dS_c/df_ch * f_ch), per selection.
+
+    dS_c/df at u sums, over the k*k windows covering u, the classifier weight of the tap that lands
+    on u times that unit's mask (divided by h*w, the GAP). So unlike the standard Grad-CAM the map
+    depends on where units were dropped, not only on how many. f (1, c, h, w), masks (n, c, h*k, w*k)
+    -> (n, K, h, w), in closed form: one shifted copy of the masks per tap, no backward pass."""
+    _, c, h, w = f.shape
+    k, r = model.k, model.k // 2
+    weight = model.classifier.weight[class_idx]                          # (K, c, k, k)
+    units = masks.view(len(masks), c, h, k, w, k)
+    cams = f.new_zeros(len(masks), len(class_idx), h, w)
+    for a in range(k):
+        for b in range(k):
+            # the unit at offset (a, b) of window (i, j) lands on u = (i + a - r, j + b - r)
+            landed = F.pad(units[:, :, :, a, :, b], (r, r, r, r))[:, :, 2 * r - a:2 * r - a + h, 2 * r - b:2 * r - b + w]
+            cams += torch.einsum("Kc,nchw->nKhw", weight[:, :, a, b], landed * f)
+    return F.relu(cams / (h * w)).detach()
+
+
 def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, chunk: int = 50,
-                 generator=None, naive: bool = False, sampler: str = "counts"):
+                 generator=None, naive: bool = False, sampler: str = "counts", gradcam: str = "mean"):
     """x (1, 3, H, W) -> (max over selections (K, H, W), fraction of selections firing (K, H, W)), numpy.
 
     class_ids are 1-based; a selection's maps are its per-class Grad-CAMs, each divided by its max.
-    sampler: "counts" or "masks" (see the module docstring); the naive reference always draws masks."""
+    sampler: "counts" or "masks" (see the module docstring); the naive reference always draws masks.
+    gradcam: "mean" (the standard Grad-CAM) or "elementwise" (elementwise_grad_cams; needs the masks)."""
     if sampler not in ("counts", "masks"):
         raise ValueError(f"sampler must be 'counts' or 'masks', got {sampler!r}")
+    if gradcam == "elementwise" and (sampler != "masks" or naive):
+        raise ValueError("the elementwise Grad-CAM depends on where units are dropped: it needs sampler 'masks' "
+                         "(cams.fickle.sampler: masks) and has no naive path")
     idx = [c - 1 for c in class_ids]
     size = x.shape[-2:]
     best = torch.zeros(len(idx), *size)
@@ -48,6 +72,8 @@ def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, ch
                 f = model.feature_map(x)  # the whole network again, as N sequential passes would
         if naive:
             cams = model.grad_cams(f, idx, model.masks(m, f, generator))
+        elif gradcam == "elementwise":
+            cams = elementwise_grad_cams(model, f, idx, model.masks(m, f, generator))
         elif sampler == "masks":
             cams = model.grad_cams_batched(f, idx, model.masks(m, f, generator))
         else:

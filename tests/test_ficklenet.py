@@ -103,7 +103,8 @@ def test_ficklenet_train_and_stochastic_cams_through_the_stages(tmp_path):
     train_classifier.run(index, "train", settings, 1, 64, out / "model.pt", out / "log.csv", out / "m.json",
                          out / "c.png", device="cpu")
     cams = tmp_path / "cams.h5"
-    fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True, "sampler": "counts"}
+    fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True, "sampler": "counts",
+              "gradcam": "mean"}
     extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "fickle", "scales": [1.0], "flip": False,
                      "fickle": fickle}, cams, device="cpu")
     with ShardReader([cams]) as r:
@@ -168,3 +169,27 @@ def test_sampled_counts_give_grad_cams_of_masks_with_those_counts():
     ref = net.grad_cams(f, [0, 2], masks)
     assert torch.allclose(net.grad_cams(f, [0, 2], shuffled), ref, atol=1e-5)
     assert torch.allclose(net.grad_cams_batched(f, [0, 2], taps=net.window_taps(masks, 4, 4)), ref, atol=1e-5)
+
+
+def test_elementwise_grad_cams_equal_autograd_and_see_where_units_were_dropped():
+    from stages.stochastic_cams import elementwise_grad_cams, localization
+    net = _net(p=0.5)
+    f = torch.rand(1, 16, 5, 6)
+    masks = net.masks(3, f, torch.Generator().manual_seed(4))
+    fr = f.expand(3, -1, -1, -1).clone().requires_grad_(True)
+    scores = net.score_maps(fr, masks).mean(dim=(2, 3))
+    ref = []
+    for c in (0, 2):
+        (g,) = torch.autograd.grad(scores[:, c].sum(), fr, retain_graph=True)
+        ref.append(F.relu((g * fr).sum(1)))
+    ref = torch.stack(ref, 1).detach()
+    fast = elementwise_grad_cams(net, f, [0, 2], masks)
+    assert ref.max() > 0 and torch.allclose(fast, ref, atol=1e-6)
+    # swapping two interior windows' masks keeps the tap counts (standard Grad-CAM unchanged) but moves the map
+    shuffled = masks.clone()
+    w = shuffled.view(3, 16, 5, 3, 6, 3)
+    w[:, :, 1, :, 1], w[:, :, 3, :, 4] = masks.view(3, 16, 5, 3, 6, 3)[:, :, 3, :, 4], masks.view(3, 16, 5, 3, 6, 3)[:, :, 1, :, 1]
+    assert torch.allclose(net.grad_cams_batched(f, [0], shuffled), net.grad_cams_batched(f, [0], masks), atol=1e-6)
+    assert not torch.allclose(elementwise_grad_cams(net, f, [0], shuffled), elementwise_grad_cams(net, f, [0], masks))
+    with pytest.raises(ValueError, match="needs sampler 'masks'"):
+        localization(net, torch.randn(1, 3, 64, 64), [1], n=2, threshold=0.5, gradcam="elementwise")
