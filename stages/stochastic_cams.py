@@ -70,7 +70,6 @@ def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, ch
         if naive:
             with torch.no_grad():
                 f = model.feature_map(x)  # the whole network again, as N sequential passes would
-        if naive:
             cams = model.grad_cams(f, idx, model.masks(m, f, generator))
         elif gradcam == "elementwise":
             cams = elementwise_grad_cams(model, f, idx, model.masks(m, f, generator))

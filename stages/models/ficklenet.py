@@ -96,22 +96,22 @@ class FickleNet(BackboneNet):
         masks = self.masks(len(f), f) if self.training and self.stochastic_train and self.p > 0 else None
         return self.score_maps(f, masks).mean(dim=(2, 3))
 
+    def _inside(self, h: int, w: int, device=None) -> torch.Tensor:
+        """(h, k, w, k) bool: whether tap (a, b) of the window at (i, j) lands inside the h x w map."""
+        k = self.k
+        rows = torch.arange(h, device=device)[:, None] + torch.arange(k, device=device) - k // 2
+        cols = torch.arange(w, device=device)[:, None] + torch.arange(k, device=device) - k // 2
+        return ((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]
+
     def valid_taps(self, h: int, w: int, device=None) -> torch.Tensor:
         """(k, k): for each kernel tap (a, b), the number of window positions where it lands inside the map."""
-        k = self.k
-        pos = torch.arange(max(h, w), device=device)[:, None] + torch.arange(k, device=device) - k // 2
-        rows = ((pos[:h] >= 0) & (pos[:h] < h)).sum(0)
-        cols = ((pos[:w] >= 0) & (pos[:w] < w)).sum(0)
-        return rows[:, None] * cols[None, :]
+        return self._inside(h, w, device).sum((0, 2))
 
     def window_taps(self, masks: torch.Tensor, h: int, w: int) -> torch.Tensor:
         """masks (n, c, h*k, w*k) -> (n, c, k, k): each tap's mask summed over the windows where it lands
         inside the map. All a selection's Grad-CAM needs of its mask (see grad_cams_batched)."""
-        k = self.k
-        rows = torch.arange(h, device=masks.device)[:, None] + torch.arange(k, device=masks.device) - k // 2
-        cols = torch.arange(w, device=masks.device)[:, None] + torch.arange(k, device=masks.device) - k // 2
-        valid = ((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]
-        return (masks.view(len(masks), -1, h, k, w, k) * valid.to(masks.dtype)).sum((2, 4))
+        inside = self._inside(h, w, masks.device).to(masks.dtype)
+        return (masks.view(len(masks), -1, h, self.k, w, self.k) * inside).sum((2, 4))
 
     def sample_taps(self, n: int, f: torch.Tensor, generator=None) -> torch.Tensor:
         """window_taps of n fresh selections, drawn without drawing the masks: (n, c, k, k).
