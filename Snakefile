@@ -4,7 +4,8 @@
 #   snakemake --workflow-profile workflow/profiles/slurm
 from snakemake.exceptions import WorkflowError
 
-from stages.config import ConfigError, experiment_config, experiment_names, validate, with_ablations, ablations
+from wsss.config import ConfigError, experiment_config, experiment_names, validate, with_ablations
+from wsss.registry import UnknownName
 
 configfile: "config.yaml"
 
@@ -12,7 +13,7 @@ try:
     with_ablations(validate(config))
     SELECTED = experiment_names(config)  # what `rule all` builds; any defined experiment can be a target
     EXPERIMENTS = {name: experiment_config(config, name) for name in config["experiments"]}
-except ConfigError as e:
+except (ConfigError, UnknownName) as e:
     raise WorkflowError(str(e))
 
 report: "workflow/report/workflow.rst"
@@ -35,5 +36,5 @@ include: "workflow/rules/ficklenet_table.smk"
 
 rule all:
     input:
-        expand(f"{RESULTS}/{{exp}}/report/report.md", exp=SELECTED),
-        expand(f"{RESULTS}/{{exp}}/report/spn_table.md", exp=[e for e in SELECTED if is_spn(e)]),
+        expand(path("report", file="report.md"), exp=SELECTED),
+        expand(path("report", file="spn_table.md"), exp=[e for e in SELECTED if e in spn_experiments()]),

@@ -16,9 +16,9 @@ import time
 
 import torch
 
-from stages.models.backbones import weight_file
-from stages.models.ficklenet import FickleNet
-from stages.stochastic_cams import localization
+from wsss.models.backbones import weight_file
+from wsss.models.ficklenet import FickleNet
+from wsss.ops.stochastic_cams import localization
 
 
 def model(a, expansion=True):

@@ -10,7 +10,7 @@ import skimage.data
 import torch
 from skimage.segmentation import slic
 
-from stages.models.sp_pool import superpixel_pool
+from wsss.models.sp_pool import superpixel_pool
 
 
 def loop_pool(f, sp):

@@ -16,11 +16,11 @@ import skimage.data
 import torch
 from skimage.segmentation import slic
 
-from stages.models.sp_pool import superpixel_pool
-from stages.models.spn import SPN
-from stages.spn_data import resample
-from stages.training import make_optimizer
-from stages.transforms import to_tensor
+from wsss.models.sp_pool import superpixel_pool
+from wsss.models.spn import SPN
+from wsss.data.spn_data import resample
+from wsss.training import make_optimizer
+from wsss.data.transforms import to_tensor
 
 
 def best_of(fn, reps):

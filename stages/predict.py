@@ -8,7 +8,6 @@ prediction becomes the next round's annotation. --scores writes reliability (sca
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -16,13 +15,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .crf import dense_crf
-from .dataset import Index
-from .io_utils import atomic_path, read_image, write_json, write_label
-from .reliability import class_scatter
-from .train_segmentation import load
-from .training import pick_device
-from .transforms import to_tensor
+from wsss import cli
+from wsss.ops.crf import dense_crf
+from wsss.data.dataset import Index
+from wsss.io.files import atomic_path, read_image, write_json, write_label
+from wsss.ops.reliability import class_scatter
+from wsss.segmenters import load_segmenter
+from wsss.device import pick_device
+from wsss.data.transforms import to_tensor
 
 
 @torch.no_grad()
@@ -40,47 +40,44 @@ def predict_probs(model, img: np.ndarray, device, class_ids=None, flip: bool = T
     return scores[0].cpu().numpy()
 
 
-def run(index_path, checkpoint, split, shard, shards, out_dir, clean=False, crf=None, scores=None, device="auto"):
-    dev = pick_device(device)
-    index = Index(index_path)
-    model, _ = load(checkpoint, dev)
+def get_args_parser():
+    ap = cli.parser(__doc__)
+    cli.add_shard_args(ap, split=None)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--clean", action="store_true", help="restrict to the image-level labels")
+    ap.add_argument("--crf", default=None, type=json.loads, help="JSON of CRF settings: post-process with a dense CRF")
+    ap.add_argument("--scores", default=None, help="write per-image reliability scores here")
+    cli.add_device_args(ap)
+    return ap
+
+
+def run(args):
+    cli.set_threads(args)
+    dev = pick_device(args.device)
+    index = Index(args.index)
+    model, _ = load_segmenter(args.checkpoint, dev)
     result = {}
-    with atomic_path(out_dir, is_dir=True) as tmp:
-        for image_id in tqdm(index.shard(split, shard, shards), desc=f"predict {split} shard {shard}"):
+    with atomic_path(args.out_dir, is_dir=True) as tmp:
+        for image_id in tqdm(index.shard(args.split, args.shard, args.shards), desc=f"predict {args.split} shard {args.shard}"):
             img = read_image(index.images[image_id])
-            probs = predict_probs(model, img, dev, index.labels[image_id] if clean else None)
-            if clean:
+            probs = predict_probs(model, img, dev, index.labels[image_id] if args.clean else None)
+            if args.clean:
                 keep = np.zeros(len(probs), bool)
                 keep[[0] + index.labels[image_id]] = True
                 probs = np.where(keep[:, None, None], probs, 0)
-            if crf is not None:
-                probs = dense_crf(img, probs / probs.sum(0, keepdims=True), crf)
+            if args.crf is not None:
+                probs = dense_crf(img, probs / probs.sum(0, keepdims=True), args.crf)
             label = probs.argmax(0).astype(np.uint8)
             write_label(Path(tmp) / f"{image_id}.png", label)
-            if scores:
+            if args.scores:
                 result[image_id] = class_scatter(label, index.labels[image_id])
-    if scores:
-        write_json(scores, result)
+    if args.scores:
+        write_json(args.scores, result)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", required=True)
-    ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--split", required=True)
-    ap.add_argument("--shard", type=int, default=0)
-    ap.add_argument("--shards", type=int, default=1)
-    ap.add_argument("--out-dir", required=True)
-    ap.add_argument("--clean", action="store_true", help="restrict to the image-level labels")
-    ap.add_argument("--crf", default=None, help="JSON of CRF settings to post-process with a dense CRF")
-    ap.add_argument("--scores", default=None, help="write per-image reliability scores here")
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--threads", type=int, default=0)
-    a = ap.parse_args(argv)
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    run(a.index, a.checkpoint, a.split, a.shard, a.shards, a.out_dir, a.clean,
-        json.loads(a.crf) if a.crf else None, a.scores, a.device)
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

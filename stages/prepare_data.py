@@ -6,18 +6,28 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import warnings
 from pathlib import Path
 
-from . import demo_data, voc
-from .errors import BadInputError
-from .io_utils import atomic_path, write_json
+from wsss import cli
+from wsss.data import demo as demo_data
+from wsss.data import voc
+from wsss.errors import BadInputError
+from wsss.io.files import atomic_path, write_json
 
 
-def run(dataset: str, root: str, out: str, sbd_root: str | None = None) -> dict:
-    out = Path(out)
+def get_args_parser():
+    ap = cli.parser(__doc__)
+    ap.add_argument("--dataset", choices=["demo", "voc12"], required=True)
+    ap.add_argument("--root", required=True, help="VOC2012-layout directory (demo: the generated one)")
+    ap.add_argument("--sbd-root", default=None, help="benchmark_RELEASE directory (optional)")
+    ap.add_argument("--out", required=True)
+    return ap
+
+
+def run(args) -> dict:
+    dataset, root, out, sbd_root = args.dataset, args.root, Path(args.out), args.sbd_root
     if dataset == "demo":
         seg = Path(root) / "ImageSets" / "Segmentation"
         lists = {"train": voc.read_list(seg / "train.txt"), "val": voc.read_list(seg / "val.txt")}
@@ -51,13 +61,7 @@ def run(dataset: str, root: str, out: str, sbd_root: str | None = None) -> dict:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dataset", choices=["demo", "voc12"], required=True)
-    ap.add_argument("--root", required=True, help="VOC2012-layout directory (demo: the generated one)")
-    ap.add_argument("--sbd-root", default=None, help="benchmark_RELEASE directory (optional)")
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args(argv)
-    run(a.dataset, a.root, a.out, a.sbd_root)
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

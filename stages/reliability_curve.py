@@ -12,13 +12,13 @@ every class pooled together. A falling curve means scatter ranks the annotations
 """
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 
-from .dataset import Index
-from .io_utils import IGNORE, atomic_path, read_json, read_label, write_json
-from .labels import label_paths
+from wsss import cli
+from wsss.data.dataset import Index
+from wsss.io.files import IGNORE, atomic_path, read_json, read_label, write_json
+from wsss.io.labels import label_paths
 
 
 def annotation_ious(index: Index, labels: dict, scores: dict) -> dict[int, list[tuple[float, float]]]:
@@ -75,23 +75,8 @@ def plot(ks, mean_iou, counts, k_selected, path, title):
     plt.close(fig)
 
 
-def run(index_path, label_dirs, score_paths, k, json_path, png_path, title="annotation accuracy vs reliability"):
-    index = Index(index_path)
-    scores = {}
-    for p in score_paths:
-        scores.update(read_json(p))
-    per_class = annotation_ious(index, label_paths(label_dirs), scores)
-    ks, mean_iou, counts = curve(per_class)
-    write_json(json_path, {"k": ks.tolist(), "n_selected": counts.tolist(), "mean_iou": mean_iou.tolist(),
-                           "n_annotations": int(sum(len(v) for v in per_class.values())), "k_config": k})
-    plot(ks, mean_iou, counts, k, png_path, title)
-    if len(ks):
-        print(f"mean IoU of the most reliable annotation per class {100 * mean_iou[0]:.1f}%, "
-              f"of all {counts[-1]}: {100 * mean_iou[-1]:.1f}%")
-
-
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def get_args_parser():
+    ap = cli.parser(__doc__)
     ap.add_argument("--index", required=True)
     ap.add_argument("--labels", nargs="+", required=True, help="shard directories of annotation PNGs")
     ap.add_argument("--scores", nargs="+", required=True, help="their per-image scatter JSONs")
@@ -99,8 +84,26 @@ def main(argv=None):
     ap.add_argument("--json", required=True)
     ap.add_argument("--png", required=True)
     ap.add_argument("--title", default="annotation accuracy vs reliability")
-    a = ap.parse_args(argv)
-    run(a.index, a.labels, a.scores, a.k, a.json, a.png, a.title)
+    return ap
+
+
+def run(args):
+    index = Index(args.index)
+    scores = {}
+    for p in args.scores:
+        scores.update(read_json(p))
+    per_class = annotation_ious(index, label_paths(args.labels), scores)
+    ks, mean_iou, counts = curve(per_class)
+    write_json(args.json, {"k": ks.tolist(), "n_selected": counts.tolist(), "mean_iou": mean_iou.tolist(),
+                           "n_annotations": int(sum(len(v) for v in per_class.values())), "k_config": args.k})
+    plot(ks, mean_iou, counts, args.k, args.png, args.title)
+    if len(ks):
+        print(f"mean IoU of the most reliable annotation per class {100 * mean_iou[0]:.1f}%, "
+              f"of all {counts[-1]}: {100 * mean_iou[-1]:.1f}%")
+
+
+def main(argv=None):
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -10,20 +10,18 @@ only what this run computed.
 """
 from __future__ import annotations
 
-import argparse
-import html
-import json
-import os
 from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image
 
-from .dataset import Index
-from .h5store import ShardReader
-from .io_utils import atomic_path, colorize, read_image, read_json, read_label
-from .labels import label_paths
+from wsss import cli
+
+from wsss.data.dataset import Index
+from wsss.io.h5store import ShardReader
+from wsss.io.files import atomic_path, colorize, read_image, read_json, read_label
+from wsss.io.labels import label_paths
+from wsss.tables.pages import pct, read_published, write_pages
 
 
 def blend(img, rgb, alpha=0.5):
@@ -64,10 +62,6 @@ def figures(index, cams_path, pseudo_dirs, pred_dirs, n, out_dir) -> list[tuple[
     return made
 
 
-def pct(v):
-    return "" if v is None else f"{100 * v:.1f}"
-
-
 def tables(exp, dataset, clf, pseudo, rounds, published) -> list[str]:
     lines = [f"# wsss-pipeline report: experiment `{exp}` on `{dataset}`", ""]
     if dataset == "demo":
@@ -80,8 +74,9 @@ def tables(exp, dataset, clf, pseudo, rounds, published) -> list[str]:
     for i, r in enumerate(rounds, 1):
         lines.append(f"| segmentation round {i} | {r['split']} | {r['n_images']} | {pct(r['miou'])} | "
                      f"{pct(r['pixel_accuracy'])} |")
-    lines += ["", f"Classifier: {clf['backbone']}, {clf['epochs']} epochs on {clf['n_train_images']} images, "
-              f"{clf['train_seconds']} s on {clf['device']}; val mAP {pct(clf.get('val_mAP'))}%.", "",
+    lines += ["", (f"Classifier: {clf['backbone']}, {clf['epochs']} epochs on {clf['n_train_images']} images, "
+                   f"{clf['train_seconds']} s on {clf['device']}; val mAP {pct(clf.get('val_mAP'))}%." if clf else
+                   "No classifier: this localizer's maps need no training."), "",
               "### Per-class IoU %", "", "| class | pseudo labels | " +
               " | ".join(f"round {i}" for i in range(1, len(rounds) + 1)) + " |",
               "|---|---|" + "---|" * len(rounds)]
@@ -97,76 +92,33 @@ def tables(exp, dataset, clf, pseudo, rounds, published) -> list[str]:
     return lines
 
 
-def published_value(published: dict, method: str | None, column: str):
-    """The published number of `method` in `column` (published.yaml), or None."""
-    for row in published["rows"]:
-        if method and row["method"] == method:
-            return row.get(column)
-    return None
-
-
-def run(a):
-    index = Index(a.index)
-    clf, pseudo = read_json(a.classifier), read_json(a.pseudo)
-    rounds = [read_json(p) for p in a.rounds]
-    published = yaml.safe_load(Path(a.published).read_text())
-    lines = tables(a.experiment, a.dataset, clf, pseudo, rounds, published)
-    figs = figures(index, a.cams, a.pseudo_dirs, a.pred_dirs, a.n_examples, a.figures)
-    rel = Path(a.figures).name
+def run(args):
+    index = Index(args.index)
+    clf, pseudo = (read_json(args.classifier) if args.classifier else None), read_json(args.pseudo)
+    rounds = [read_json(p) for p in args.rounds]
+    published = read_published(args.published)
+    lines = tables(args.experiment, args.dataset, clf, pseudo, rounds, published)
+    figs = figures(index, args.cams, args.pseudo_dirs, args.pred_dirs, args.n_examples, args.figures)
+    rel = Path(args.figures).name
     lines += ["", "## Examples", ""] + [f"![{cap}]({rel}/{f})  \n{cap}\n" for f, cap in figs]
-    write_pages(lines + [""], f"wsss-pipeline {a.experiment}", a.md, a.html)
+    write_pages(lines + [""], f"wsss-pipeline {args.experiment}", args.md, args.html)
 
 
-def read_rows(arg: str):
-    """A table stage's --rows: JSON text, or the path of a file holding it."""
-    return json.loads(Path(arg).read_text()) if os.path.isfile(arg) else json.loads(arg)
-
-
-def write_pages(lines, title: str, md_path, html_path=None) -> None:
-    """The Markdown lines to md_path and, when given, the same page as standalone HTML (both atomic)."""
-    with atomic_path(md_path) as tmp:
-        tmp.write_text("\n".join(lines))
-    if html_path:
-        with atomic_path(html_path) as tmp:
-            tmp.write_text(html_page(lines, title))
-
-
-def html_page(lines, title: str) -> str:
-    """A standalone HTML page from this module's Markdown lines."""
-    body = "\n".join(h for h in map(_md_line_to_html, lines) if h is not None).replace("</table>\n<table>", "\n")
-    return f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>" \
-           f"<style>body{{font-family:sans-serif;max-width:70em;margin:auto}}td,th{{padding:2px 8px;" \
-           f"border-bottom:1px solid #ddd}}img{{max-width:100%}}</style>\n{body}\n"
-
-
-def _md_line_to_html(ln: str) -> str:
-    """Just enough Markdown for this report: headings, tables, quotes, images, text."""
-    if ln.startswith("#"):
-        level = len(ln) - len(ln.lstrip("#"))
-        return f"<h{level}>{html.escape(ln[level:].strip())}</h{level}>"
-    if ln.startswith("|---"):
-        return None
-    if ln.startswith("|"):  # one table per row; consecutive rows are merged by the caller
-        cells = [html.escape(c.strip()) for c in ln.strip("|").split("|")]
-        return "<table><tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr></table>"
-    if ln.startswith("!["):
-        cap, src = ln[2:].split("](", 1)
-        return f"<figure><img src='{html.escape(src.split(')')[0])}'><figcaption>{html.escape(cap)}</figcaption></figure>"
-    if ln.startswith(">"):
-        return f"<blockquote>{html.escape(ln[1:].strip())}</blockquote>"
-    return f"<p>{html.escape(ln)}</p>" if ln.strip() else ""
-
-
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for name in ("--index", "--experiment", "--dataset", "--classifier", "--pseudo", "--cams", "--published",
-                 "--md", "--html", "--figures"):
+def get_args_parser():
+    ap = cli.parser(__doc__)
+    for name in ("--index", "--experiment", "--dataset", "--pseudo", "--cams", "--published", "--md", "--html",
+                 "--figures"):
         ap.add_argument(name, required=True)
+    ap.add_argument("--classifier", default=None, help="the classifier's metrics.json (localizers that train)")
     ap.add_argument("--rounds", nargs="+", required=True)
     ap.add_argument("--pseudo-dirs", nargs="+", required=True)
     ap.add_argument("--pred-dirs", nargs="+", required=True)
     ap.add_argument("--n-examples", type=int, default=6)
-    run(ap.parse_args(argv))
+    return ap
+
+
+def main(argv=None):
+    return run(get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 import copy
+import subprocess
+import sys
 
 import pytest
 import yaml
 
-from stages.config import ConfigError, experiment_config, validate, with_ablations
+from wsss.config import (ConfigError, ablation_experiments, experiment_config, method_settings, validate,
+                         with_ablations)
 from tests.conftest import REPO
 
 
@@ -46,9 +49,10 @@ def test_bad_experiment_override_names_experiment(cfg):
 
 
 def test_ablations_are_generated_from_the_base_experiment(cfg):
-    cfg["ficklenet_table"] = {"base": "ficklenet", "compare": ["cam"], "segment": ["ficklenet_n7"],
-                              "ablations": [{"n7": {"cams": {"fickle": {"n_samples": 7}}}},
-                                            {"plain": {"classifier": {"ficklenet": {"center_preserving": False}}}}]}
+    cfg["ablations"] = {"ficklenet": [{"n7": {"cams": {"fickle": {"n_samples": 7}}}},
+                                      {"plain": {"classifier": {"ficklenet": {"center_preserving": False}}}}],
+                        "cam": [{"t5": {"pseudo_labels": {"threshold": 0.5}}}]}  # any experiment can be a base
+    cfg["ficklenet_table"] = {"base": "ficklenet", "compare": ["cam_t5"], "segment": ["ficklenet_n7"]}
     with_ablations(validate(cfg))
     n7 = experiment_config(cfg, "ficklenet_n7")
     assert n7["cams"]["fickle"]["n_samples"] == 7 and n7["cams"]["method"] == "fickle"
@@ -56,14 +60,54 @@ def test_ablations_are_generated_from_the_base_experiment(cfg):
     plain = experiment_config(cfg, "ficklenet_plain")
     assert plain["classifier"]["ficklenet"]["center_preserving"] is False
     assert plain["cams"]["fickle"]["n_samples"] == experiment_config(cfg, "ficklenet")["cams"]["fickle"]["n_samples"]
+    assert experiment_config(cfg, "cam_t5")["pseudo_labels"]["threshold"] == 0.5
+    assert ablation_experiments(cfg, "ficklenet") == ["ficklenet_n7", "ficklenet_plain"]
 
 
-@pytest.mark.parametrize("table,needle", [
-    ({"base": "nope"}, "ficklenet_table.base"),
-    ({"compare": ["ficklenet_typo"]}, "ficklenet_table.compare"),
-    ({"ablations": [{"crf": {}}], "base": "cam"}, "ficklenet_table.ablations.crf"),  # cam_crf exists already
+@pytest.mark.parametrize("change,needle", [
+    ({"ficklenet_table": {"base": "nope"}}, "ficklenet_table.base"),
+    ({"ficklenet_table": {"compare": ["ficklenet_typo"]}}, "ficklenet_table.compare"),
+    ({"ablations": {"cam": [{"crf": {}}]}}, "ablations.cam.crf"),  # cam_crf exists already
+    ({"ablations": {"nope": []}}, "ablations.nope"),
 ])
-def test_bad_ficklenet_table_names_the_key(cfg, table, needle):
-    cfg["ficklenet_table"] = {"base": "ficklenet", "compare": [], "segment": [], "ablations": [], **table}
+def test_bad_ablation_or_table_names_the_key(cfg, change, needle):
+    cfg["ficklenet_table"] = {"base": "ficklenet", "compare": [], "segment": [], **change.get("ficklenet_table", {})}
+    cfg["ablations"] = change.get("ablations", {})
     with pytest.raises(ConfigError, match=f"config key '{needle}'"):
         with_ablations(validate(cfg))
+
+
+@pytest.mark.parametrize("override,needle", [
+    ({"classifier": {"method": "spn"}, "cams": {"method": "cam"}}, "cams.method': 'cam' is not a map method of "
+                                                                  "localizer 'spn'"),
+    ({"classifier": {"method": "magic"}}, "classifier.method"),
+    ({"segmentation": {"arch": "decouplednet_mobilenet_v2", "loss": "dsrg"}}, "segmentation.loss': 'dsrg' cannot"),
+])
+def test_mismatched_plugins_stop_at_config_time(cfg, override, needle):
+    cfg["experiments"]["broken"] = override
+    with pytest.raises(ConfigError, match=needle):
+        experiment_config(validate(cfg), "broken")
+
+
+def test_null_methods_resolve_to_the_plugins_defaults(cfg):
+    validate(cfg)
+    spn = experiment_config(cfg, "spn")
+    assert spn["cams"]["method"] == "spcam" and spn["segmentation"]["loss"] == "decoupled"
+    assert experiment_config(cfg, "cam")["segmentation"]["loss"] == "ce"
+
+
+def test_unused_plugin_sections_stay_out_of_the_settings(cfg):
+    validate(cfg)
+    cam, fickle = experiment_config(cfg, "cam"), experiment_config(cfg, "ficklenet")
+    assert "ficklenet" in cam["classifier"] and "ficklenet" not in method_settings(cam, "classifier")
+    assert "fickle" not in method_settings(cam, "cams") and "fickle" in method_settings(fickle, "cams")
+    assert "dsrg" not in method_settings(cam, "segmentation") and "dsrg" in method_settings(fickle, "segmentation")
+
+
+def test_reading_the_registries_does_not_load_torch():
+    """The DAG is planned from the registries' metadata: plug-in modules import torch only in functions."""
+    code = ("import sys, yaml; from wsss.config import validate, experiment_config; "
+            "c = validate(yaml.safe_load(open('config.yaml'))); experiment_config(c, 'spn'); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,7 +1,7 @@
 """DecoupledNet: decoupled objectives, per-(image, class) bridging, label map from binary segmentations."""
 import torch
 
-from stages.models.decoupled_net import DecoupledNet
+from wsss.models.decoupled_net import DecoupledNet
 
 
 def _net():

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from stages import download
-from stages.errors import BadInputError
+from wsss.errors import BadInputError
 
 
 @pytest.fixture

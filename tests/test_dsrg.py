@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from stages.dsrg import balanced_seed_loss, boundary_loss, grow
+from wsss.ops.dsrg import balanced_seed_loss, boundary_loss, grow
 
 I = 255
 

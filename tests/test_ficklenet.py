@@ -1,10 +1,11 @@
 """FickleNet layer: expansion = ordinary conv, centre never dropped, drop rate p, no-expansion path
 and batched stochastic Grad-CAM agree with their references."""
+import json
 import pytest
 import torch
 import torch.nn.functional as F
 
-from stages.models.ficklenet import FickleNet, expand, selection_masks
+from wsss.models.ficklenet import FickleNet, expand, selection_masks
 
 
 def _net(**kw):
@@ -72,7 +73,7 @@ def test_training_is_stochastic_and_eval_is_not():
 
 
 def test_stochastic_localization_batched_equals_naive_loop():
-    from stages.stochastic_cams import localization
+    from wsss.ops.stochastic_cams import localization
     net = _net(p=0.5)
     x = torch.randn(1, 3, 64, 48)
     best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5),
@@ -90,27 +91,30 @@ def test_ficklenet_train_and_stochastic_cams_through_the_stages(tmp_path):
     import h5py
     import numpy as np
 
-    from stages import demo_data, extract_cams, prepare_data, train_classifier
-    from stages.h5store import ShardReader
+    from stages import extract_cams, prepare_data, train_classifier
+    from wsss.data import demo as demo_data
+    from wsss.io.h5store import ShardReader
     demo_data.generate(tmp_path / "raw", n_train=8, n_val=4, size=64)
-    prepare_data.run("demo", str(tmp_path / "raw"), tmp_path / "data")
+    prepare_data.main(["--dataset", "demo", "--root", str(tmp_path / "raw"), "--out", str(tmp_path / "data")])
     index = str(tmp_path / "data" / "index.json")
     settings = {"method": "ficklenet", "backbone": "mobilenet_v2", "pretrained": False, "weights_path": None,
                 "batch_size": 4, "optimizer": "adam", "lr": 0.0001, "weight_decay": 0.0001,
                 "ficklenet": {"p": 0.5, "kernel": 3, "center_preserving": True, "expansion": True,
                               "stochastic_train": True}}
     out = tmp_path / "clf"
-    train_classifier.run(index, "train", settings, 1, 64, out / "model.pt", out / "log.csv", out / "m.json",
-                         out / "c.png", device="cpu")
+    train_classifier.main(["--index", index, "--settings", json.dumps(settings), "--epochs", "1", "--crop", "64",
+                           "--out", str(out / "model.pt"), "--log", str(out / "log.csv"), "--metrics",
+                           str(out / "m.json"), "--curve", str(out / "c.png"), "--device", "cpu"])
     cams = tmp_path / "cams.h5"
     fickle = {"n_samples": 5, "threshold": 0.5, "chunk": 2, "stochastic": True, "sampler": "counts",
               "gradcam": "mean"}
-    extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "fickle", "scales": [1.0], "flip": False,
-                     "fickle": fickle}, cams, device="cpu")
+    extract_cams.main(["--index", index, "--localizer", "ficklenet", "--checkpoint", str(out / "model.pt"),
+                       "--settings", json.dumps({"method": "fickle", "scales": [1.0], "flip": False, "fickle": fickle}),
+                       "--out", str(cams), "--device", "cpu"])
     with ShardReader([cams]) as r:
         key = sorted(r.keys())[0]
         maps, classes = r.cam(key)
-        fired = r.fired(key)
+        fired = r.group_array(key, "fired")
         assert maps.shape == fired.shape and maps.shape[1:] == (64, 64) and len(classes) == maps.shape[0]
         # fires in some selection <=> the max map passes (away from the threshold: float16 storage)
         assert np.all(fired[maps > 0.51] > 0) and np.all(fired[maps < 0.49] == 0)
@@ -172,7 +176,7 @@ def test_sampled_counts_give_grad_cams_of_masks_with_those_counts():
 
 
 def test_elementwise_grad_cams_equal_autograd_and_see_where_units_were_dropped():
-    from stages.stochastic_cams import elementwise_grad_cams, localization
+    from wsss.ops.stochastic_cams import elementwise_grad_cams, localization
     net = _net(p=0.5)
     f = torch.rand(1, 16, 5, 6)
     masks = net.masks(3, f, torch.Generator().manual_seed(4))

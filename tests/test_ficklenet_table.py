@@ -4,6 +4,7 @@ import json
 import pytest
 
 from stages import ficklenet_table
+from wsss.tables.ficklenet import benchmark
 from tests.conftest import REPO
 
 BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
@@ -27,8 +28,8 @@ def test_table_rows_hold_seeds_segmentation_cost_and_published(tmp_path):
             dict(experiment="ficklenet_n10", changed="cams.fickle.n_samples=10", seeds=seeds, val=None,
                  classifier_bench=clf_na, cams_bench=cams[:1], published=None)]
     md, png = tmp_path / "t.md", tmp_path / "t.png"
-    ficklenet_table.run(json.dumps(rows), str(REPO / "workflow" / "report" / "published.yaml"), "t", str(md),
-                        str(tmp_path / "t.html"), str(png))
+    ficklenet_table.main(["--rows", json.dumps(rows), "--published", str(REPO / "workflow" / "report" / "published.yaml"),
+                          "--title", "t", "--md", str(md), "--html", str(tmp_path / "t.html"), "--png", str(png)])
     lines = md.read_text().splitlines()
     assert "| ficklenet | base | 25.0 | 50.0 | 87.5 | 40.0 | 120 | 2048 | 42 | 64.9 (FickleNet) |" in lines
     assert "| ficklenet_n10 | cams.fickle.n_samples=10 | 25.0 | 50.0 | 87.5 |  | 100 |  | 30 |  |" in lines
@@ -38,4 +39,4 @@ def test_table_rows_hold_seeds_segmentation_cost_and_published(tmp_path):
 def test_empty_benchmark_is_a_clear_error(tmp_path):
     path = write(tmp_path / "empty.tsv", BENCH_HEADER)
     with pytest.raises(SystemExit, match="empty.tsv: empty benchmark file"):
-        ficklenet_table.benchmark(path)
+        benchmark(path)

@@ -2,7 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from stages.h5store import ShardReader, ShardWriter, write_cam
+from wsss.io.h5store import ShardReader, ShardWriter, write_cam
 
 
 def test_cam_round_trip(tmp_path):

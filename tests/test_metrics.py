@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stages.metrics import ConfusionAccumulator, confusion, scores
+from wsss.ops.metrics import ConfusionAccumulator, confusion, scores
 
 
 def test_known_answer_two_classes():

@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from stages.errors import BadInputError
-from stages.models import backbones
-from stages.models.cam_net import CAMNet
-from stages.models.deeplab import DeepLab
+from wsss.errors import BadInputError
+from wsss.models import backbones
+from wsss.models.cam_net import CAMNet
+from wsss.models.deeplab import DeepLab
 
 
 def test_missing_weights_offline_is_a_clear_error(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stages.reliability import class_scatter, perimeter, scatter, select_top_k
+from wsss.ops.reliability import class_scatter, perimeter, scatter, select_top_k
 
 
 def test_square_scatter_is_16():

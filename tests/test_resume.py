@@ -8,7 +8,8 @@ import time
 import pytest
 import torch
 
-from stages import demo_data, prepare_data
+from wsss.data import demo as demo_data
+from stages import prepare_data
 
 SETTINGS = {"backbone": "mobilenet_v2", "pretrained": False, "weights_path": None, "batch_size": 4,
             "lr": 0.002, "weight_decay": 0.0001}
@@ -18,7 +19,7 @@ SETTINGS = {"backbone": "mobilenet_v2", "pretrained": False, "weights_path": Non
 def tiny_index(tmp_path_factory):
     d = tmp_path_factory.mktemp("demo")
     demo_data.generate(d / "raw", n_train=32, n_val=4, size=48)
-    prepare_data.run("demo", str(d / "raw"), d / "data")
+    prepare_data.main(["--dataset", "demo", "--root", str(d / "raw"), "--out", str(d / "data")])
     return d / "data" / "index.json"
 
 

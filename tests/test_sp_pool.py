@@ -1,7 +1,7 @@
 """Superpixel pooling vs a slow per-superpixel reference: forward values and gradient (gradcheck)."""
 import torch
 
-from stages.models.sp_pool import mean_over_superpixels, paint_back, superpixel_pool
+from wsss.models.sp_pool import mean_over_superpixels, paint_back, superpixel_pool
 
 
 def slow_reference(features, superpixels):

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from stages.models.spn import SPN, STRIDE
+from wsss.models.spn import SPN, STRIDE
 
 
 def _sp(b, h, w, n):
@@ -46,7 +46,7 @@ def test_padding_superpixel_does_not_change_image_score():
     with torch.no_grad():
         img_pad, _, per_sp, image_of = net(x, padded)
         feats, _ = net.upsampled_features(x)
-        from stages.models.sp_pool import superpixel_pool
+        from wsss.models.sp_pool import superpixel_pool
         pooled, _, _ = superpixel_pool(feats, torch.where(padded >= 0, padded, padded.max() + 1))
         expected = net.sp_fc(pooled[: int(padded.max()) + 1]).mean(0)
     assert torch.allclose(img_pad[0], expected, atol=1e-5)
@@ -69,7 +69,7 @@ def test_image_spcam_follows_the_full_resolution_superpixels():
     narrower than the 1/4-resolution feature grid; max-normalised."""
     import numpy as np
 
-    from stages.extract_cams import image_spcams
+    from wsss.localizers.spn import image_spcams
     torch.manual_seed(0)
     net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
     img = np.random.default_rng(0).integers(0, 255, (40, 56, 3), dtype=np.uint8)
@@ -89,7 +89,7 @@ def test_image_spcam_follows_the_full_resolution_superpixels():
 def test_spn_as_segmenter_keeps_classes_with_positive_mean_superpixel_score():
     import numpy as np
 
-    from stages.extract_cams import image_spcams
+    from wsss.localizers.spn import image_spcams
     torch.manual_seed(0)
     net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
     with torch.no_grad():  # f_ups features are >= 0 (ReLU): +1 weights score > 0, -1 < 0, 0 == 0

@@ -1,6 +1,6 @@
 import numpy as np
 
-from stages.spn_data import ScaleBatchSampler, pad_square, resample
+from wsss.data.spn_data import ScaleBatchSampler, pad_square, resample
 
 
 def test_pad_square_marks_padding():

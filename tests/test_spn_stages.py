@@ -5,7 +5,18 @@ import h5py
 import numpy as np
 import pytest
 
-from stages import demo_data, extract_cams, prepare_data, superpixels, train_classifier
+from wsss.data import demo as demo_data
+from stages import extract_cams, prepare_data, superpixels, train_classifier
+
+def prepare(raw, out):
+    prepare_data.main(["--dataset", "demo", "--root", str(raw), "--out", str(out)])
+
+
+def train(index, settings, crop, out, *extra):
+    train_classifier.main(["--index", index, "--settings", json.dumps(settings), "--epochs", "1", "--crop", str(crop),
+                           "--out", str(out / "model.pt"), "--log", str(out / "log.csv"), "--metrics",
+                           str(out / "m.json"), "--curve", str(out / "c.png"), "--device", "cpu", *extra])
+
 
 SETTINGS = {"method": "spn", "backbone": "mobilenet_v2", "pretrained": False, "weights_path": None,
             "batch_size": 4, "optimizer": "adam", "lr": 0.0001, "weight_decay": 0.0001}
@@ -13,19 +24,19 @@ SETTINGS = {"method": "spn", "backbone": "mobilenet_v2", "pretrained": False, "w
 
 def test_spn_train_and_spcam(tmp_path):
     demo_data.generate(tmp_path / "raw", n_train=12, n_val=4, size=64)
-    prepare_data.run("demo", str(tmp_path / "raw"), tmp_path / "data")
+    prepare(tmp_path / "raw", tmp_path / "data")
     index = str(tmp_path / "data" / "index.json")
     sp = {s: str(tmp_path / f"sp_{s}.h5") for s in ("train", "val")}
     for split, path in sp.items():
-        superpixels.run(index, split, 0, 1, 40, 10.0, path)
+        superpixels.main(["--index", index, "--split", split, "--n-segments", "40", "--out", path])
     out = tmp_path / "clf"
-    train_classifier.run(index, "train", SETTINGS, 1, 64, out / "model.pt", out / "log.csv", out / "m.json",
-                         out / "c.png", device="cpu", superpixels=list(sp.values()), spn_sizes=[48, 64])
+    train(index, SETTINGS, 64, out, "--superpixels", *sp.values(), "--spn-sizes", "48", "64")
     metrics = json.loads((out / "m.json").read_text())
     assert metrics["method"] == "spn" and 0 <= metrics["val_mAP"] <= 1
     cams = tmp_path / "cams.h5"
-    extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "spcam", "scales": [1.0], "flip": True},
-                     cams, device="cpu", superpixels=sp["train"], spn_sizes=[48, 64])
+    extract_cams.main(["--index", index, "--localizer", "spn", "--checkpoint", str(out / "model.pt"), "--settings",
+                       json.dumps({"method": "spcam", "scales": [1.0], "flip": True}), "--out", str(cams),
+                       "--device", "cpu", "--superpixels", sp["train"], "--spn-sizes", "48", "64"])
     with h5py.File(cams) as f:
         assert f.attrs["method"] == "spcam"
         key = sorted(f.keys())[0]
@@ -39,12 +50,14 @@ def test_spn_train_and_spcam(tmp_path):
 
 def test_spcam_needs_an_spn(tmp_path):
     demo_data.generate(tmp_path / "raw", n_train=4, n_val=2, size=48)
-    prepare_data.run("demo", str(tmp_path / "raw"), tmp_path / "data")
+    prepare(tmp_path / "raw", tmp_path / "data")
     index = str(tmp_path / "data" / "index.json")
     s = dict(SETTINGS, method="cam")
     out = tmp_path / "clf"
-    train_classifier.run(index, "train", s, 1, 48, out / "model.pt", out / "log.csv", out / "m.json", out / "c.png",
-                         device="cpu")
-    with pytest.raises(SystemExit, match="spcam needs an spn"):
-        extract_cams.run(index, out / "model.pt", "train", 0, 1, {"method": "spcam", "scales": [1.0], "flip": False},
-                         tmp_path / "cams.h5", device="cpu")
+    train(index, s, 48, out)
+    args = ["--index", index, "--checkpoint", str(out / "model.pt"), "--out", str(tmp_path / "cams.h5"),
+            "--settings", json.dumps({"method": "spcam", "scales": [1.0], "flip": False}), "--device", "cpu"]
+    with pytest.raises(SystemExit, match="'spcam' is not a map method of localizer 'cam'"):
+        extract_cams.main(args + ["--localizer", "cam"])
+    with pytest.raises(SystemExit, match="is a 'cam' classifier, not 'spn'"):
+        extract_cams.main(args + ["--localizer", "spn"])

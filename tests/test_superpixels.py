@@ -1,6 +1,7 @@
 import numpy as np
 
-from stages.pseudo_labels import annotate, superpixel_mean
+from wsss.ops.annotate import annotate
+from wsss.ops.superpixels import superpixel_mean
 from stages.superpixels import superpixel_map
 
 

@@ -5,13 +5,16 @@ import pytest
 from PIL import Image
 from scipy.io import savemat
 
-from stages import prepare_data, voc
-from stages.errors import BadInputError
-from stages.io_utils import read_image, read_label, write_label
+from stages import prepare_data
+from wsss.data import voc
+from wsss.errors import BadInputError
+from wsss.io.files import read_image, read_label, write_label
+
+prepare = prepare_data.main
 
 
 def test_voc_subset_reader(voc_subset, tmp_path):
-    index = prepare_data.run("voc12", str(voc_subset), tmp_path / "data")
+    index = prepare(["--dataset", "voc12", "--root", str(voc_subset), "--out", str(tmp_path / "data")])
     assert len(index["splits"]["train"]) == 330 and len(index["splits"]["val"]) == 231
     assert index["splits"]["train_gt"] == index["splits"]["train"]  # no SBD: train_aug falls back to VOC train
     lists = (tmp_path / "data" / "lists" / "val.txt").read_text().split()
@@ -60,7 +63,8 @@ def test_sbd_merge_and_train_aug(tmp_path):
     ids = voc.split_ids(voc_root, sbd_root)
     assert ids["train"] == ["a", "b", "s1", "s2"]
     assert ids["train_gt"] == ["a", "b"] and ids["val"] == ["v1", "v2"]
-    index = prepare_data.run("voc12", str(voc_root), tmp_path / "out", str(sbd_root))
+    index = prepare(["--dataset", "voc12", "--root", str(voc_root), "--out", str(tmp_path / "out"),
+                     "--sbd-root", str(sbd_root)])
     aug = tmp_path / "out" / "SegmentationClassAug"
     assert sorted(p.stem for p in aug.glob("*.png")) == ["s1", "s2"]  # VOC masks are used where they exist
     assert index["labels"]["s1"] == [7]
@@ -73,7 +77,7 @@ def test_mask_size_mismatch_names_file(tmp_path):
     _fake_voc(root, ["a"], ["v"])
     write_label(root / "SegmentationClass" / "a.png", np.ones((3, 3), np.uint8))
     with pytest.raises(BadInputError, match=r"a\.png: mask is 3x3 but its image .*a\.jpg is 8x6"):
-        prepare_data.run("voc12", str(root), tmp_path / "out")
+        prepare(["--dataset", "voc12", "--root", str(root), "--out", str(tmp_path / "out")])
     assert not (tmp_path / "out" / "index.json").exists()
 
 
@@ -84,14 +88,14 @@ def test_label_out_of_range_names_file(tmp_path):
     m[0, 0] = 42
     write_label(root / "SegmentationClass" / "v.png", m)
     with pytest.raises(BadInputError, match=r"v\.png: label values \[42\] are outside 0\.\.20 and 255"):
-        prepare_data.run("voc12", str(root), tmp_path / "out")
+        prepare(["--dataset", "voc12", "--root", str(root), "--out", str(tmp_path / "out")])
 
 
 def test_image_without_class_is_skipped_from_train_with_warning(tmp_path, capsys):
     root = tmp_path / "VOC2012"
     _fake_voc(root, ["a", "b"], ["v"])
     write_label(root / "SegmentationClass" / "b.png", np.zeros((6, 8), np.uint8))
-    index = prepare_data.run("voc12", str(root), tmp_path / "out")
+    index = prepare(["--dataset", "voc12", "--root", str(root), "--out", str(tmp_path / "out")])
     assert index["splits"]["train"] == ["a"] and "b" in index["skipped"]
     assert "b.png: no object class" in capsys.readouterr().out
 
@@ -106,4 +110,4 @@ def test_corrupt_jpeg_names_file(tmp_path):
 
 def test_not_a_voc_root(tmp_path):
     with pytest.raises(BadInputError, match="not a VOC2012 directory"):
-        prepare_data.run("voc12", str(tmp_path), tmp_path / "out")
+        prepare(["--dataset", "voc12", "--root", str(tmp_path), "--out", str(tmp_path / "out")])

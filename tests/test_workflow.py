@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from stages.models.backbones import weight_file
+from wsss.models.backbones import weight_file
 from tests.conftest import REPO
 
 

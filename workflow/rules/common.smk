@@ -1,70 +1,42 @@
-# Shared planning helpers: where things go, how many shards each split has, settings as CLI JSON.
-import hashlib
+# Shared planning (wsss.plan): shard counts, keys of shared artifacts, path templates; each
+# experiment's settings as CLI JSON; code hashes derived from the stages' imports (wsss.codehash).
 import json
 import shlex
 from pathlib import Path
 
-from stages import voc
-from stages.dataset import n_shards
+from wsss.codehash import code_hash as module_hash
+from wsss.config import method_settings
+from wsss.plan import Plan
 
-DATASET = config["dataset"]
-DS = config[DATASET]
-RESULTS = f"results/{DATASET}"
+PLAN = Plan(config, EXPERIMENTS)
+DATASET = PLAN.dataset
+DS = PLAN.ds
+RESULTS = PLAN.results
 DATA = f"{RESULTS}/data"
 INDEX = f"{DATA}/index.json"
-STAGES = Path(workflow.basedir) / "stages"
+LOGS = f"logs/{DATASET}"
+BENCH = PLAN.bench
+PUBLISHED = str(Path(workflow.basedir) / "workflow" / "report" / "published.yaml")
 GPU = 1 if config["device"] == "cuda" else 0  # profiles override per rule (see workflow/profiles)
+SHARDS = PLAN.n_shards
+path, shards, shard_list = PLAN.path, PLAN.shards, PLAN.shard_list
+localizer, rounds, classifier_key, cams_key = PLAN.localizer, PLAN.rounds, PLAN.classifier_key, PLAN.cams_key
+CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
+CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
 
 
-def split_sizes():
-    """Images per split, known before any job runs (list files only, or official sizes pre-download)."""
-    if DATASET == "demo":
-        return {"train": DS["n_train"], "train_gt": DS["n_train"], "val": DS["n_val"]}
-    if (Path(DS["root"]) / "ImageSets" / "Segmentation" / "train.txt").is_file():
-        return {s: len(ids) for s, ids in voc.split_ids(DS["root"], DS.get("sbd_root")).items()}
-    return dict(voc.OFFICIAL_SIZES)
-
-
-SHARDS = {split: n_shards(n, config["shard_size"]) for split, n in split_sizes().items()}
-
-
-def shard_list(split):
-    return [f"{k:03d}" for k in range(SHARDS[split])]
-
-
-# section -> (key, value, sub-settings): the sub-settings only matter when section[key] == value
-METHOD_SUBSETTINGS = {"classifier": ("method", "ficklenet", "ficklenet"), "cams": ("method", "fickle", "fickle"),
-                      "segmentation": ("loss", "dsrg", "dsrg")}
-
-
-def section_settings(exp, section):
-    """One config section of an experiment, without the sub-settings of methods it does not use."""
-    values = EXPERIMENTS[exp][section]
-    if section in METHOD_SUBSETTINGS:
-        key, value, sub = METHOD_SUBSETTINGS[section]
-        values = {k: v for k, v in values.items() if k != sub or values[key] == value}
-    return values
+def code_hash(stage):
+    """Hash of the import closure of stages.<stage>: a param, so code edits rerun exactly its jobs."""
+    return module_hash(f"stages.{stage}")
 
 
 def settings(exp, section):
-    """section_settings as a shell-quoted JSON argument."""
-    return shlex.quote(json.dumps(section_settings(exp, section), sort_keys=True))
+    """An experiment's config section (without unused plug-ins' sub-sections) as a shell-quoted JSON argument."""
+    return shlex.quote(json.dumps(method_settings(EXPERIMENTS[exp], section), sort_keys=True))
 
 
-def code_hash(*modules):
-    """Hash of the stage modules a rule runs, passed as a param so code edits trigger reruns."""
-    h = hashlib.sha1()
-    for m in modules:
-        h.update((STAGES / m).read_bytes())
-    return h.hexdigest()[:12]
-
-
-def is_spn(exp):
-    return EXPERIMENTS[exp]["classifier"]["method"] == "spn"
-
-
-def superpixel_shards(split):
-    return expand(f"{RESULTS}/superpixels/{split}_{{shard}}.h5", shard=shard_list(split))
+def json_arg(obj):
+    return shlex.quote(json.dumps(obj))
 
 
 def spn_sizes(exp, inference=False):
@@ -73,45 +45,9 @@ def spn_sizes(exp, inference=False):
     return " ".join(map(str, sizes or DS["spn_sizes"]))
 
 
-def spn_args(wc, input):
-    """CLI arguments that hand an SPN stage its superpixel shards and input sizes."""
-    if not input.superpixels:
-        return ""
-    shards = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
-    exp = CAM_SETS[wc.cams] if hasattr(wc, "cams") else CLASSIFIERS[wc.clf]
-    return f"--superpixels {shards} --spn-sizes {spn_sizes(exp, inference=hasattr(wc, 'cams'))}"
+def classifier_file(exp, file):
+    return path("classifier", clf=classifier_key(exp), file=file)
 
 
-def classifier_key(exp):
-    """Experiments whose classifier settings agree share one trained classifier."""
-    spec = {"classifier": section_settings(exp, "classifier"), "epochs": DS["classifier_epochs"],
-            "crop": DS["crop_size"], "seed": config["seed"]}
-    if is_spn(exp):
-        spec["spn_sizes"] = DS["spn_sizes"]
-    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{EXPERIMENTS[exp]['classifier']['backbone']}_{digest}"
-
-
-CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
-
-
-def classifier_dir(exp):
-    return f"{RESULTS}/classifiers/{classifier_key(exp)}"
-
-
-def rounds(exp):
-    return list(range(1, EXPERIMENTS[exp]["segmentation"]["rounds"] + 1))
-
-
-def cams_key(exp):
-    """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
-    spec = {"classifier": classifier_key(exp), "cams": section_settings(exp, "cams")}
-    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{EXPERIMENTS[exp]['cams']['method']}_{digest}"
-
-
-CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
-
-
-def cams_dir(exp):
-    return f"{RESULTS}/cams/{cams_key(exp)}"
+def cam_shard(exp, shard):
+    return path("cams", cams=cams_key(exp), shard=shard)

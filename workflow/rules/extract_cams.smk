@@ -1,21 +1,29 @@
+def cams_inputs(wc):
+    exp = CAM_SETS[wc.cams]
+    inputs = {"index": INDEX, "superpixels": []}
+    if localizer(exp).trains:
+        inputs["model"] = classifier_file(exp, "model.pt")
+    if localizer(exp).needs_superpixels:
+        inputs["superpixels"] = path("superpixels", split="train", shard=wc.shard)
+    return inputs
+
+
 rule extract_cams:
-    input:
-        index=INDEX,
-        model=lambda wc: f"{classifier_dir(CAM_SETS[wc.cams])}/model.pt",
-        superpixels=lambda wc: f"{RESULTS}/superpixels/train_{wc.shard}.h5" if is_spn(CAM_SETS[wc.cams]) else [],
-    output: f"{RESULTS}/cams/{{cams}}/train_{{shard}}.h5"
+    input: unpack(cams_inputs)
+    output: path("cams")
     params:
+        localizer=lambda wc: localizer(CAM_SETS[wc.cams]).name,
+        checkpoint=lambda wc, input: f"--checkpoint {input.model}" if "model" in input.keys() else "",
         settings=lambda wc: settings(CAM_SETS[wc.cams], "cams"),
         shards=SHARDS["train"],
-        spn=spn_args,
-        code=code_hash("extract_cams.py", "h5store.py", "models/cam_net.py", "models/spn.py", "spn_data.py",
-                       "models/ficklenet.py", "stochastic_cams.py",
-                       "pseudo_labels.py"),
-    log: f"logs/{DATASET}/cams/{{cams}}/{{shard}}.log",
-    benchmark: f"benchmarks/{DATASET}/cams/{{cams}}/{{shard}}.tsv"
+        superpixels=lambda wc, input: superpixel_args(input, CAM_SETS[wc.cams], inference=True),
+        device=config["device"],
+        code=code_hash("extract_cams"),
+    log: f"{LOGS}/cams/{{cams}}/{{shard}}.log",
+    benchmark: f"{BENCH}/cams/{{cams}}/{{shard}}.tsv"
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell:
-        "python -m stages.extract_cams --index {input.index} --checkpoint {input.model} --split train "
-        "--shard {wildcards.shard} --shards {params.shards} --settings {params.settings} {params.spn} --out {output} "
-        "--device {config[device]} --threads {threads} > {log} 2>&1"
+        "python -m stages.extract_cams --index {input.index} --localizer {params.localizer} {params.checkpoint} "
+        "--split train --shard {wildcards.shard} --shards {params.shards} --settings {params.settings} "
+        "{params.superpixels} --out {output} --device {params.device} --threads {threads} > {log} 2>&1"

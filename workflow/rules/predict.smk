@@ -10,25 +10,26 @@ def crf_flag(wc):
 PREDICT_CMD = (
     "python -m stages.predict --index {input.index} --checkpoint {input.model} --split {params.split} "
     "--shard {wildcards.shard} --shards {params.shards} --out-dir {output.labels} {params.extra} {params.crf} "
-    "--device {config[device]} --threads {threads} > {log} 2>&1"
+    "--device {params.device} --threads {threads} > {log} 2>&1"
 )
 
 
 rule predict_train:
     input:
         index=INDEX,
-        model=f"{RESULTS}/{{exp}}/round{{r}}/model.pt",
+        model=path("round", file="model.pt"),
     output:
-        labels=directory(f"{RESULTS}/{{exp}}/round{{r}}/pred_train/shard_{{shard}}"),
-        scores=f"{RESULTS}/{{exp}}/round{{r}}/pred_train/shard_{{shard}}.scores.json",
+        labels=directory(path("pred", split="train")),
+        scores=path("pred_scores", split="train"),
     params:
         split="train",
         shards=SHARDS["train"],
         extra=lambda wc, output: f"--clean --scores {output.scores}",
         crf=crf_flag,
-        code=code_hash("predict.py", "crf.py", "models/deeplab.py", "models/decoupled_net.py"),
-    log: f"logs/{DATASET}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
-    benchmark: f"benchmarks/{DATASET}/{{exp}}/predict/round{{r}}_train_{{shard}}.tsv"
+        device=config["device"],
+        code=code_hash("predict"),
+    log: f"{LOGS}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
+    benchmark: f"{BENCH}/{{exp}}/predict/round{{r}}_train_{{shard}}.tsv"
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell: PREDICT_CMD
@@ -37,17 +38,18 @@ rule predict_train:
 rule predict_val:
     input:
         index=INDEX,
-        model=f"{RESULTS}/{{exp}}/round{{r}}/model.pt",
+        model=path("round", file="model.pt"),
     output:
-        labels=directory(f"{RESULTS}/{{exp}}/round{{r}}/pred_val/shard_{{shard}}"),
+        labels=directory(path("pred", split="val")),
     params:
         split="val",
         shards=SHARDS["val"],
         extra="",
         crf=crf_flag,
-        code=code_hash("predict.py", "crf.py", "models/deeplab.py", "models/decoupled_net.py"),
-    log: f"logs/{DATASET}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",
-    benchmark: f"benchmarks/{DATASET}/{{exp}}/predict/round{{r}}_val_{{shard}}.tsv"
+        device=config["device"],
+        code=code_hash("predict"),
+    log: f"{LOGS}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",
+    benchmark: f"{BENCH}/{{exp}}/predict/round{{r}}_val_{{shard}}.tsv"
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell: PREDICT_CMD

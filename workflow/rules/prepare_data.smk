@@ -7,14 +7,18 @@ rule make_demo:
         marker=f"{config['demo']['root']}/.complete",
     params:
         root=lambda wc, output: str(Path(output.marker).parent),
-        code=code_hash("demo_data.py"),
+        n_train=config["demo"]["n_train"],
+        n_val=config["demo"]["n_val"],
+        size=config["demo"]["image_size"],
+        seed=config["seed"],
+        code=code_hash("demo_data"),
     log: "logs/make_demo.log",
     benchmark: "benchmarks/make_demo.tsv"
     threads: 1
     resources: mem_mb=1000
     shell:
-        "python -m stages.demo_data --out {params.root} --n-train {config[demo][n_train]} "
-        "--n-val {config[demo][n_val]} --size {config[demo][image_size]} --seed {config[seed]} --marker {output.marker} > {log} 2>&1"
+        "python -m stages.demo_data --out {params.root} --n-train {params.n_train} --n-val {params.n_val} "
+        "--size {params.size} --seed {params.seed} --marker {output.marker} > {log} 2>&1"
 
 
 rule download_voc:
@@ -22,6 +26,7 @@ rule download_voc:
     params:
         url=lambda wc: config["voc12"]["voc_url"] or SOURCES["voc2012"]["url"],
         md5=lambda wc: config["voc12"]["voc_md5"] or SOURCES["voc2012"]["md5"],
+        code=code_hash("download"),
     log: "logs/download_voc.log",
     benchmark: "benchmarks/download_voc.tsv"
     threads: 1
@@ -36,6 +41,7 @@ rule download_sbd:
     params:
         url=lambda wc: config["voc12"]["sbd_url"] or SOURCES["sbd"]["url"],
         md5=lambda wc: config["voc12"]["sbd_md5"] or SOURCES["sbd"]["md5"],
+        code=code_hash("download"),
     log: "logs/download_sbd.log",
     benchmark: "benchmarks/download_sbd.tsv"
     threads: 1
@@ -61,10 +67,14 @@ rule prepare_data:
         labels=f"{DATA}/labels.json",
     params:
         sbd=lambda wc: f"--sbd-root {DS['sbd_root']}" if DATASET == "voc12" and DS.get("sbd_root") else "",
-        code=code_hash("prepare_data.py", "voc.py"),
-    log: f"logs/{DATASET}/prepare_data.log",
-    benchmark: f"benchmarks/{DATASET}/prepare_data.tsv"
+        dataset=DATASET,
+        root=DS["root"],
+        out=DATA,
+        code=code_hash("prepare_data"),
+    log: f"{LOGS}/prepare_data.log",
+    benchmark: f"{BENCH}/prepare_data.tsv"
     threads: 1
     resources: mem_mb=2000
     shell:
-        "python -m stages.prepare_data --dataset {DATASET} --root {DS[root]} {params.sbd} --out {DATA} > {log} 2>&1"
+        "python -m stages.prepare_data --dataset {params.dataset} --root {params.root} {params.sbd} --out {params.out} "
+        "> {log} 2>&1"

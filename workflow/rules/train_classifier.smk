@@ -1,8 +1,16 @@
 def classifier_superpixels(wc):
-    """An SPN trains on the train superpixels and reports its val mAP with the val ones."""
-    if is_spn(CLASSIFIERS[wc.clf]):
-        return superpixel_shards("train") + superpixel_shards("val")
+    """A localizer that needs superpixels trains on the train shards and reports its val mAP with the val ones."""
+    if localizer(CLASSIFIERS[wc.clf]).needs_superpixels:
+        return shards("superpixels", "train", split="train") + shards("superpixels", "val", split="val")
     return []
+
+
+def superpixel_args(input, exp, inference=False):
+    """CLI arguments that hand a stage its superpixel shards and the SPN input sizes (if it has any)."""
+    if not input.superpixels:
+        return ""
+    files = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
+    return f"--superpixels {files} --spn-sizes {spn_sizes(exp, inference)}"
 
 
 rule train_classifier:
@@ -10,22 +18,24 @@ rule train_classifier:
         index=INDEX,
         superpixels=classifier_superpixels,
     output:
-        model=f"{RESULTS}/classifiers/{{clf}}/model.pt",
-        log=f"{RESULTS}/classifiers/{{clf}}/log.csv",
-        metrics=f"{RESULTS}/classifiers/{{clf}}/metrics.json",
-        curve=report(f"{RESULTS}/classifiers/{{clf}}/curve.png", caption="../report/curve.rst", category="training"),
+        model=path("classifier", file="model.pt"),
+        log=path("classifier", file="log.csv"),
+        metrics=path("classifier", file="metrics.json"),
+        curve=report(path("classifier", file="curve.png"), caption="../report/curve.rst", category="training"),
     params:
         settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
-        spn=spn_args,
-        code=code_hash("train_classifier.py", "training.py", "transforms.py", "models/cam_net.py", "models/backbones.py",
-                       "models/ficklenet.py",
-                       "models/spn.py", "models/sp_pool.py", "spn_data.py"),
-    log: f"logs/{DATASET}/classifiers/{{clf}}/train_classifier.log",
-    benchmark: f"benchmarks/{DATASET}/classifiers/{{clf}}/train_classifier.tsv"
+        superpixels=lambda wc, input: superpixel_args(input, CLASSIFIERS[wc.clf]),
+        epochs=DS["classifier_epochs"],
+        crop=DS["crop_size"],
+        device=config["device"],
+        seed=config["seed"],
+        code=code_hash("train_classifier"),
+    log: f"{LOGS}/classifiers/{{clf}}/train_classifier.log",
+    benchmark: f"{BENCH}/classifiers/{{clf}}/train_classifier.tsv"
     threads: 8
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
-        "{params.spn} --epochs {DS[classifier_epochs]} --crop {DS[crop_size]} --out {output.model} --log {output.log} "
-        "--metrics {output.metrics} --curve {output.curve} --device {config[device]} --seed {config[seed]} "
+        "{params.superpixels} --epochs {params.epochs} --crop {params.crop} --out {output.model} --log {output.log} "
+        "--metrics {output.metrics} --curve {output.curve} --device {params.device} --seed {params.seed} "
         "--threads {threads} > {log} 2>&1"

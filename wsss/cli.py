@@ -1,0 +1,56 @@
+"""Argument groups shared by the stage CLIs (defined once), and the run(args) entry convention.
+
+Every stage module has get_args_parser() and run(args) (jiwoon-ahn/irn, torchvision's references);
+main(argv) parses and runs. JSON settings arrive as one argument (`--settings '{...}'`), the
+stage's config section."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_index_args(ap, split: str | None = "train") -> None:
+    """--index (prepare_data's index.json) and --split."""
+    ap.add_argument("--index", required=True, help="index.json written by prepare_data")
+    if split is None:
+        ap.add_argument("--split", required=True)
+    else:
+        ap.add_argument("--split", default=split)
+
+
+def add_shard_args(ap, split: str | None = "train") -> None:
+    """--index, --split, and which shard of the split (--shard k of --shards n) this job handles."""
+    add_index_args(ap, split)
+    ap.add_argument("--shard", type=int, default=0)
+    ap.add_argument("--shards", type=int, default=1)
+
+
+def add_device_args(ap) -> None:
+    ap.add_argument("--device", default="auto", help="auto (cuda when available) | cpu | cuda")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+
+
+def add_settings_arg(ap, section: str) -> None:
+    ap.add_argument("--settings", required=True, type=json.loads, help=f"JSON of the config's `{section}` section")
+
+
+def add_training_args(ap, section: str) -> None:
+    """What every training stage takes: settings, schedule, outputs, device."""
+    add_settings_arg(ap, section)
+    ap.add_argument("--epochs", type=int, required=True)
+    ap.add_argument("--crop", type=int, required=True, help="square training crop, pixels")
+    for name in ("--out", "--log", "--metrics", "--curve"):
+        ap.add_argument(name, required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    add_device_args(ap)
+
+
+def set_threads(args) -> None:
+    if getattr(args, "threads", 0):
+        import torch
+
+        torch.set_num_threads(args.threads)

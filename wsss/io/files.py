@@ -1,0 +1,116 @@
+"""Atomic writes and image / label-map I/O shared by all stages.
+
+Every artifact is written under a temporary name in the same directory and renamed
+into place, so a killed job never leaves a file that looks complete.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from wsss.errors import BadInputError
+
+IGNORE = 255
+
+
+@contextlib.contextmanager
+def atomic_path(path, is_dir: bool = False):
+    """Yield a temporary path next to `path`; rename it onto `path` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if is_dir:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755 if is_dir else 0o644)  # mkstemp/mkdtemp create private files
+        if is_dir and path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path, obj) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=1, sort_keys=False))
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_image(path) -> np.ndarray:
+    """Decode an RGB image to uint8 HxWx3, naming the file if it is unreadable."""
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return np.asarray(im.convert("RGB"))
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: image file is missing. Check the dataset root in config.yaml "
+                            f"or re-run prepare_data.") from None
+    except Exception as e:  # PIL raises many types for truncated/corrupt files
+        raise BadInputError(f"{path}: cannot decode image ({e}). The file is corrupt or truncated; "
+                            f"re-download it or remove its id from the image list.") from None
+
+
+def read_label(path) -> np.ndarray:
+    """Read a palette/greyscale label PNG as its raw indices (uint8 HxW)."""
+    try:
+        with Image.open(path) as im:
+            if im.mode not in ("P", "L"):
+                raise BadInputError(f"{path}: label map has mode {im.mode}; expected a palette (P) or "
+                                    f"greyscale (L) PNG holding class indices.")
+            return np.asarray(im)
+    except BadInputError:
+        raise
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: label file is missing.") from None
+    except Exception as e:
+        raise BadInputError(f"{path}: cannot decode label map ({e}).") from None
+
+
+def voc_palette() -> list[int]:
+    """The standard PASCAL VOC colour map (256 entries, 255 = void is cream-white)."""
+    pal = []
+    for i in range(256):
+        r = g = b = 0
+        c = i
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        pal += [r, g, b]
+    return pal
+
+
+_PALETTE = voc_palette()
+
+
+def write_label(path, label: np.ndarray) -> None:
+    """Write a label map (uint8 class indices, 255 = ignore) as a VOC-palette PNG, atomically."""
+    im = Image.fromarray(label.astype(np.uint8), mode="P")
+    im.putpalette(_PALETTE)
+    with atomic_path(path) as tmp:
+        im.save(tmp, format="PNG")
+
+
+def colorize(label: np.ndarray) -> np.ndarray:
+    pal = np.asarray(_PALETTE, dtype=np.uint8).reshape(256, 3)
+    return pal[label]

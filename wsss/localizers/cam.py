@@ -1,0 +1,109 @@
+"""CAM (Zhou et al. 2016) and Grad-CAM (Selvaraju et al. 2017) of a GAP classifier (wsss.models.cam_net).
+
+Training: random scale / flip / crop (wsss.data.transforms.augment), multi-label soft-margin loss.
+Maps: at every scale in `cams.scales`, with the flip when `cams.flip`, upsampled to the input and
+summed, each class divided by its max. Only the image's labelled classes are computed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from wsss.localizers import register
+from wsss.localizers.base import Localizer, Maps, max_normalise
+
+
+class ClassificationSet:
+    """(image tensor, multi-hot labels) with the training augmentation, seeded by (seed, epoch, item)."""
+
+    def __init__(self, index, ids, crop: int, seed: int):
+        self.index, self.ids, self.crop, self.seed, self.epoch = index, list(ids), crop, seed, 0
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        import torch
+
+        from wsss.data.transforms import augment, to_tensor
+        from wsss.io.files import read_image
+
+        image_id = self.ids[i]
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        img, _ = augment(read_image(self.index.images[image_id]), None, self.crop, rng)
+        return to_tensor(img), torch.from_numpy(self.index.multi_hot(image_id))
+
+
+def whole_image_logits(model, img: np.ndarray, crop: int, device) -> np.ndarray:
+    """Logits of the image resized to crop x crop (the classifier's validation input)."""
+    import cv2
+
+    from wsss.data.transforms import to_tensor
+
+    x = to_tensor(cv2.resize(img, (crop, crop), interpolation=cv2.INTER_LINEAR))[None].to(device)
+    return model(x)[0].cpu().numpy()
+
+
+def multi_label_batches(index, ids, settings, crop, seed):
+    from wsss.training import shuffled_loader
+
+    return shuffled_loader(ClassificationSet(index, ids, crop, seed), settings["batch_size"], seed)
+
+
+def multi_label_step(model, batch, device):
+    import torch.nn.functional as F
+
+    x, y = batch
+    return F.multilabel_soft_margin_loss(model(x.to(device)), y.to(device))
+
+
+def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: str, device) -> np.ndarray:
+    """(K, H, W) float32 maps in [0, 1] for the given 1-based class ids."""
+    import torch
+    import torch.nn.functional as F
+
+    from wsss.data.transforms import resize, to_tensor
+
+    h, w = img.shape[:2]
+    idx = [c - 1 for c in class_ids]
+    total = torch.zeros(len(idx), h, w)
+    for s in scales:
+        x = to_tensor(resize(img, s))[None]
+        if flip:
+            x = torch.cat([x, x.flip(-1)])
+        x = x.to(device)
+        if method == "gradcam":
+            maps = model.grad_cam(x, idx)
+        else:
+            with torch.no_grad():
+                maps = model.cam(x, idx)
+        if flip:
+            maps = maps[:1] + maps[1:].flip(-1)
+        total += F.interpolate(maps.float().cpu(), size=(h, w), mode="bilinear", align_corners=False)[0]
+    return max_normalise(total)
+
+
+@register
+class CAM(Localizer):
+    name = "cam"
+    map_methods = ("cam", "gradcam")
+
+    def build(self, settings, n_fg, pretrained=None):
+        from wsss.models.cam_net import CAMNet
+
+        pretrained = settings["pretrained"] if pretrained is None else pretrained
+        return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
+
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
+        return multi_label_batches(index, ids, settings, crop, seed)
+
+    def step(self, model, batch, device):
+        return multi_label_step(model, batch, device)
+
+    def image_logits(self, model, img, crop, device, sp=None):
+        return whole_image_logits(model, img, crop, device)
+
+    def extractor(self, model, settings, device, seed, sizes=()):
+        def extract(img, class_ids, sp=None):
+            return Maps(image_cams(model, img, class_ids, settings["scales"], settings["flip"], settings["method"],
+                                   device), list(class_ids))
+        return extract

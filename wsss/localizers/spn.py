@@ -1,0 +1,126 @@
+"""SPN (Kwak, Hong, Han, AAAI 2017): the superpixel pooling network (wsss.models.spn) and SP-CAM.
+
+Training: images padded to a square, one size per mini-batch from the dataset's `spn_sizes`, the
+cached SLIC maps resampled to each size (wsss.data.spn_data); the SP-branch and GAP-branch losses.
+SP-CAM (superpixel_scores): the SP classifier applied to every f_ups feature, the score maps
+upsampled to the input and averaged inside each of the image's own superpixels (by linearity, the
+scores of its superpixels pooled from upsampled features), max over sizes and flips; ReLU, each class
+over its max. Besides the labelled classes, the maps of the classes the SPN finds itself (mean
+superpixel score > 0, the paper's rule) go to the `predicted` group: SPN as a segmenter.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from wsss.localizers import register
+from wsss.localizers.base import Localizer, Maps, max_normalise
+
+PREDICTED = "predicted"  # CAM-shard group: maps of the classes the SPN finds (not the image labels)
+
+
+def superpixel_scores(model, img: np.ndarray, sp: np.ndarray, sizes, flip: bool, device):
+    """SP-CAM scores of every class per superpixel (C, n_sp), max over sizes and flips, and the SP
+    branch's image score per class (C,): the mean over superpixels, averaged over sizes and flips.
+
+    At each size the SP classifier (linear, bias-free) is applied to every f_ups feature (stride 4);
+    the score maps are upsampled bilinearly to the input resolution and averaged inside each of the
+    image's own superpixels. Boundaries are thus the full-resolution SLIC boundaries."""
+    import cv2
+    import torch
+    import torch.nn.functional as F
+
+    from wsss.data.spn_data import pad_square
+    from wsss.data.transforms import to_tensor
+    from wsss.ops.superpixels import superpixel_means
+
+    h, w = img.shape[:2]
+    n = max(h, w)
+    img_sq, _ = pad_square(img, sp)
+    weight = model.sp_fc.weight.to(device)
+    best, image_score, views = None, 0.0, 0
+    for size in sizes:
+        for flipped in ([False, True] if flip else [False]):
+            im = cv2.resize(np.ascontiguousarray(img_sq[:, ::-1] if flipped else img_sq), (size, size),
+                            interpolation=cv2.INTER_LINEAR)
+            with torch.no_grad():
+                feats, _ = model.upsampled_features(to_tensor(im)[None].to(device))
+                scores = F.interpolate(torch.einsum("kc,bchw->bkhw", weight, feats), size=(n, n),
+                                       mode="bilinear", align_corners=False)[0].float().cpu()
+            per_sp = superpixel_means((scores.flip(-1) if flipped else scores)[:, :h, :w].numpy(), sp)
+            best = per_sp if best is None else np.maximum(best, per_sp)
+            image_score, views = image_score + per_sp.mean(1), views + 1
+    return best, image_score / views
+
+
+def spcam_maps(best: np.ndarray, sp: np.ndarray, class_ids) -> np.ndarray:
+    """(K, H, W) SP-CAM of the 1-based class ids: scores painted back, ReLU, each class over its max."""
+    import torch
+
+    return max_normalise(torch.from_numpy(best[[c - 1 for c in class_ids]][:, sp]).clamp_min(0))
+
+
+def found_classes(image_score: np.ndarray) -> list[int]:
+    """SPN as a segmenter: the classes whose mean superpixel score is above 0 (SPN paper)."""
+    return [int(c) + 1 for c in np.flatnonzero(image_score > 0)]
+
+
+def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip: bool, device):
+    """SP-CAM of class_ids (None: the classes the SPN finds). Returns (maps (K, H, W) in [0, 1], ids)."""
+    best, image_score = superpixel_scores(model, img, sp, sizes, flip, device)
+    ids = found_classes(image_score) if class_ids is None else list(class_ids)
+    return spcam_maps(best, sp, ids), ids
+
+
+@register
+class SPN(Localizer):
+    name = "spn"
+    map_methods = ("spcam",)
+    needs_superpixels = True
+    predicts_classes = True
+
+    def build(self, settings, n_fg, pretrained=None):
+        from wsss.models.spn import SPN as Net
+
+        pretrained = settings["pretrained"] if pretrained is None else pretrained
+        return Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
+
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
+        from torch.utils.data import DataLoader
+
+        from wsss.data.spn_data import ScaleBatchSampler, SPNTrainSet
+
+        if sp_reader is None:
+            raise SystemExit("classifier.method: spn needs --superpixels (the superpixel shards of train and val)")
+        data = SPNTrainSet(index, ids, sp_reader, seed)
+        sampler = ScaleBatchSampler(len(data), settings["batch_size"], sizes, seed)
+
+        def make(epoch):
+            data.epoch = sampler.epoch = epoch
+            return DataLoader(data, batch_sampler=sampler, num_workers=0)
+        return make
+
+    def step(self, model, batch, device):
+        x, sp, y = batch
+        return model.loss(x.to(device), sp.to(device), y.to(device))
+
+    def image_logits(self, model, img, crop, device, sp=None):
+        """The SP branch's score, on the image padded to a square with its superpixels."""
+        import torch
+
+        from wsss.data.spn_data import pad_square, resample
+        from wsss.data.transforms import to_tensor
+
+        img, sp = resample(*pad_square(img, sp), crop)
+        return model(to_tensor(img)[None].to(device), torch.from_numpy(sp)[None].to(device))[0][0].cpu().numpy()
+
+    def scales(self, settings, sizes):
+        return list(sizes)
+
+    def extractor(self, model, settings, device, seed, sizes=()):
+        def extract(img, class_ids, sp):
+            best, image_score = superpixel_scores(model, img, sp, sizes, settings["flip"], device)
+            found = found_classes(image_score)
+            if class_ids is None:  # SPN as a segmenter
+                return Maps(spcam_maps(best, sp, found), found)
+            return Maps(spcam_maps(best, sp, class_ids), list(class_ids), {PREDICTED: (spcam_maps(best, sp, found), found)})
+        return extract

@@ -1,0 +1,13 @@
+"""What a loss plug-in provides: the loss of one training batch (image, label map, image labels),
+and optionally its own settings sub-section of `segmentation` with a schema fragment."""
+from __future__ import annotations
+
+
+class Loss:
+    name = ""
+    section = None      # its sub-section of `segmentation` ...
+    schema: dict = {}   # ... and that sub-section's JSON-schema properties
+
+    def __call__(self, model, x, label, targets, settings: dict):
+        """x (B, 3, H, W), label (B, H, W) with 255 = ignore, targets (B, C-1) multi-hot image labels."""
+        raise NotImplementedError

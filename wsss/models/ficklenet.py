@@ -1,0 +1,157 @@
+"""FickleNet (Lee, Kim, Lee, Yoon, CVPR 2019): stochastic selection of hidden units.
+
+    backbone -> (1x1 reduction) -> features f (B, C, h, w)
+    expand(f): the k x k window of every position laid side by side -> (B, C, h*k, w*k)
+    dropout on the expanded map: each window position gets its own random hidden units; with
+        center-preserving dropout the window centre is never dropped
+    conv k x k, stride k on the expanded map (= the ordinary stride-1 conv when nothing is dropped)
+    -> GAP -> class scores (sigmoid / multi-label loss)
+
+Kept units are scaled by 1/(1-p) (inverted dropout) and the preserved centre by 1, so an
+unmasked pass (stochastic inference off) matches the masked passes in expectation.
+
+`expansion=False` computes the same masked conv without the expanded map: one small product per
+window position, in a loop (the paper's no-expansion baseline for time and memory). Given the
+same masks both paths give the same scores (tested).
+
+Stochastic inference: the backbone runs once per image; the Grad-CAM (w.r.t. f) of each of the N
+selections follows in closed form from its mask (grad_cams_batched; grad_cams is the autograd
+reference), and needs of the mask only its kept-unit counts per (channel, kernel tap), which
+sample_taps draws directly (same law, far fewer random numbers).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from wsss.models.backbones import BackboneNet, build_backbone
+
+
+def expand(x: torch.Tensor, k: int) -> torch.Tensor:
+    """(B, C, h, w) -> (B, C, h*k, w*k); out[:, :, i*k + a, j*k + b] = x[:, :, i + a - k//2, j + b - k//2] (0 outside)."""
+    b, c, h, w = x.shape
+    cols = F.unfold(x, k, padding=k // 2).view(b, c, k, k, h, w)
+    return cols.permute(0, 1, 4, 2, 5, 3).reshape(b, c, h * k, w * k)
+
+
+def selection_masks(n: int, c: int, h: int, w: int, k: int, p: float, center_preserving: bool,
+                    generator=None, device="cpu") -> torch.Tensor:
+    """(n, c, h*k, w*k) float masks: 0 (dropped), 1/(1-p) (kept) and 1 at preserved window centres."""
+    keep = torch.rand(n, c, h * k, w * k, generator=generator, device=device) >= p
+    mask = keep.float() / (1 - p)
+    if center_preserving:
+        mask.view(n, c, h, k, w, k)[:, :, :, k // 2, :, k // 2] = 1.0
+    return mask
+
+
+class FickleNet(BackboneNet):
+    def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None,
+                 p: float = 0.9, kernel: int = 3, center_preserving: bool = True, expansion: bool = True,
+                 stochastic_train: bool = True, width: int = 512):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout rate p must be in [0, 1), got {p}")
+        self.features, ch, self.stride = build_backbone(backbone, pretrained, dilate=False, weights_path=weights_path)
+        self.reduce = nn.Identity() if ch == width else nn.Sequential(nn.Conv2d(ch, width, 1), nn.ReLU(inplace=True))
+        self.classifier = nn.Conv2d(width, n_fg, kernel, bias=False)
+        nn.init.xavier_uniform_(self.classifier.weight)
+        self.p, self.k, self.center_preserving = p, kernel, center_preserving
+        self.expansion, self.stochastic_train = expansion, stochastic_train
+        self.pretrained = pretrained
+
+    def param_groups(self):
+        return [p for p in self.features.parameters() if p.requires_grad], \
+            [*self.reduce.parameters(), *self.classifier.parameters()]
+
+    def feature_map(self, x):
+        return self.reduce(self.features(x))
+
+    def masks(self, n, f, generator=None):
+        _, c, h, w = f.shape
+        return selection_masks(n, c, h, w, self.k, self.p, self.center_preserving, generator, f.device)
+
+    def score_maps(self, f, masks=None):
+        """Class score maps (n, C, h, w) of features f (n, c, h, w) under masks (n, c, h*k, w*k) or none."""
+        if masks is None:
+            return F.conv2d(f, self.classifier.weight, padding=self.k // 2)
+        if self.expansion:
+            return F.conv2d(expand(f, self.k) * masks, self.classifier.weight, stride=self.k)
+        return self._score_maps_per_window(f, masks)
+
+    def _score_maps_per_window(self, f, masks):
+        """The same masked conv with no expanded map: one product per window position."""
+        n, c, h, w = f.shape
+        k, weight = self.k, self.classifier.weight.flatten(1)            # (C, c*k*k)
+        padded = F.pad(f, (k // 2,) * 4)
+        out = f.new_empty(n, weight.shape[0], h, w)
+        for i in range(h):
+            for j in range(w):
+                window = padded[:, :, i:i + k, j:j + k] * masks[:, :, i * k:(i + 1) * k, j * k:(j + 1) * k]
+                out[:, :, i, j] = window.flatten(1) @ weight.t()
+        return out
+
+    def forward(self, x):
+        f = self.feature_map(x)
+        masks = self.masks(len(f), f) if self.training and self.stochastic_train and self.p > 0 else None
+        return self.score_maps(f, masks).mean(dim=(2, 3))
+
+    def _inside(self, h: int, w: int, device=None) -> torch.Tensor:
+        """(h, k, w, k) bool: whether tap (a, b) of the window at (i, j) lands inside the h x w map."""
+        k = self.k
+        rows = torch.arange(h, device=device)[:, None] + torch.arange(k, device=device) - k // 2
+        cols = torch.arange(w, device=device)[:, None] + torch.arange(k, device=device) - k // 2
+        return ((rows >= 0) & (rows < h))[:, :, None, None] & ((cols >= 0) & (cols < w))[None, None]
+
+    def valid_taps(self, h: int, w: int, device=None) -> torch.Tensor:
+        """(k, k): for each kernel tap (a, b), the number of window positions where it lands inside the map."""
+        return self._inside(h, w, device).sum((0, 2))
+
+    def window_taps(self, masks: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """masks (n, c, h*k, w*k) -> (n, c, k, k): each tap's mask summed over the windows where it lands
+        inside the map. All a selection's Grad-CAM needs of its mask (see grad_cams_batched)."""
+        inside = self._inside(h, w, masks.device).to(masks.dtype)
+        return (masks.view(len(masks), -1, h, self.k, w, self.k) * inside).sum((2, 4))
+
+    def sample_taps(self, n: int, f: torch.Tensor, generator=None) -> torch.Tensor:
+        """window_taps of n fresh selections, drawn without drawing the masks: (n, c, k, k).
+
+        Each tap sums V independent units (V = valid_taps), each kept with probability 1-p and scaled by
+        1/(1-p), so its sum is Binomial(V, 1-p) / (1-p); a preserved centre sums to V. Same law as
+        window_taps(masks(n, f)), from n*c*k*k random numbers instead of n*c*h*w*k*k."""
+        _, c, h, w = f.shape
+        v = self.valid_taps(h, w, f.device).to(torch.float32).expand(n, c, self.k, self.k).contiguous()
+        taps = torch.binomial(v, torch.full_like(v, 1 - self.p), generator=generator) / (1 - self.p)
+        if self.center_preserving:
+            taps[:, :, self.k // 2, self.k // 2] = v[:, :, self.k // 2, self.k // 2]
+        return taps.to(f.dtype)
+
+    def grad_cams_batched(self, f, class_idx, masks=None, taps=None):
+        """The same Grad-CAMs as `grad_cams` for one image f (1, c, h, w), in closed form.
+
+        The head is linear (masked conv -> GAP), so d score_c / d f does not depend on f and its spatial
+        mean -- Grad-CAM's channel weight -- is a sum of the classifier weights times the selection's
+        mask over the windows, counting only taps that land inside the map:
+            alpha[n, c, ch] = sum_{a,b} W[c, ch, a, b] * taps[n, ch, a, b] / (h*w)^2,
+            taps[n, ch, a, b] = sum_{i,j valid} M_n[ch, i*k+a, j*k+b]   (window_taps, or sample_taps)
+        Then CAM = ReLU(sum_ch alpha * f). No per-selection copy of f, no backward pass."""
+        _, c, h, w = f.shape
+        if taps is None:
+            taps = (self.valid_taps(h, w, f.device).to(f.dtype).expand(1, c, self.k, self.k) if masks is None
+                    else self.window_taps(masks, h, w))
+        alpha = torch.einsum("Kcab,ncab->nKc", self.classifier.weight[class_idx], taps) / (h * w) ** 2
+        return F.relu(torch.einsum("nKc,chw->nKhw", alpha, f[0])).detach()
+
+    def grad_cams(self, f, class_idx, masks=None):
+        """Grad-CAM w.r.t. f of each selection by autograd: f (1 or n, c, h, w), masks (n, ...) or None ->
+        (n, K, h, w). Each selection gets its own copy of f (one backward per class): the reference for
+        grad_cams_batched."""
+        n = 1 if masks is None else len(masks)
+        with torch.enable_grad():
+            fr = f.detach().expand(n, *f.shape[1:]).clone().requires_grad_(True)
+            scores = self.score_maps(fr, masks).mean(dim=(2, 3))
+            maps = []
+            for j, c in enumerate(class_idx):
+                (g,) = torch.autograd.grad(scores[:, c].sum(), fr, retain_graph=j < len(class_idx) - 1)
+                maps.append(F.relu((g.mean(dim=(2, 3), keepdim=True) * fr).sum(1)))
+        return torch.stack(maps, 1).detach()

@@ -1,0 +1,98 @@
+"""What the DAG builds for a validated config: shard counts, the keys of shared artifacts (a classifier
+or a CAM set shared by the experiments whose settings agree), and every artifact's path template.
+
+The Snakemake rules (workflow/rules/common.smk) and the table modules (wsss.tables) both read paths
+from here, so each template is written once."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from wsss.config import method_settings
+from wsss.data import voc
+from wsss.data.dataset import n_shards
+from wsss.localizers import get_localizer
+
+PATHS = {
+    "superpixels": "{results}/superpixels/{split}_{shard}.h5",
+    "classifier": "{results}/classifiers/{clf}/{file}",
+    "cams": "{results}/cams/{cams}/train_{shard}.h5",
+    "pseudo": "{results}/{exp}/pseudo/shard_{shard}",
+    "pseudo_scores": "{results}/{exp}/pseudo/shard_{shard}.scores.json",
+    "reliable": "{results}/{exp}/round{r}/reliable.json",
+    "round": "{results}/{exp}/round{r}/{file}",
+    "pred": "{results}/{exp}/round{r}/pred_{split}/shard_{shard}",
+    "pred_scores": "{results}/{exp}/round{r}/pred_{split}/shard_{shard}.scores.json",
+    "eval": "{results}/{exp}/eval/{name}.{ext}",
+    "report": "{results}/{exp}/report/{file}",
+    "spn_maps": "{results}/{exp}/spn_segmenter/{split}_{shard}.h5",
+    "spn_labels": "{results}/{exp}/spn_segmenter/{split}/shard_{shard}",
+    "spn_scores": "{results}/{exp}/spn_segmenter/{split}/shard_{shard}.scores.json",
+    "table": "{results}/{table}/{file}",
+    "classifier_bench": "{bench}/classifiers/{clf}/train_classifier.tsv",
+    "cams_bench": "{bench}/cams/{cams}/{shard}.tsv",
+}
+
+
+class _Keep(dict):
+    def __missing__(self, key):  # an unfilled wildcard stays a Snakemake wildcard
+        return "{" + key + "}"
+
+
+def split_sizes(config: dict) -> dict:
+    """Images per split, known before any job runs (list files only, or official sizes pre-download)."""
+    ds = config[config["dataset"]]
+    if config["dataset"] == "demo":
+        return {"train": ds["n_train"], "train_gt": ds["n_train"], "val": ds["n_val"]}
+    if (Path(ds["root"]) / "ImageSets" / "Segmentation" / "train.txt").is_file():
+        return {s: len(ids) for s, ids in voc.split_ids(ds["root"], ds.get("sbd_root")).items()}
+    return dict(voc.OFFICIAL_SIZES)
+
+
+def _key(prefix: str, spec: dict) -> str:
+    return f"{prefix}_{hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]}"
+
+
+class Plan:
+    def __init__(self, config: dict, experiments: dict):
+        self.config, self.experiments = config, experiments
+        self.dataset = config["dataset"]
+        self.ds = config[self.dataset]
+        self.results = f"results/{self.dataset}"
+        self.bench = f"benchmarks/{self.dataset}"
+        self.n_shards = {s: n_shards(n, config["shard_size"]) for s, n in split_sizes(config).items()}
+
+    def path(self, artifact: str, /, **values) -> str:
+        """PATHS[artifact] with the given wildcard values filled in; the rest stay Snakemake wildcards."""
+        filled = {k: str(v) for k, v in values.items()}
+        return PATHS[artifact].format_map(_Keep(results=self.results, bench=self.bench, **filled))
+
+    def shard_list(self, split: str) -> list[str]:
+        return [f"{k:03d}" for k in range(self.n_shards[split])]
+
+    def shards(self, artifact: str, split: str, /, **values) -> list[str]:
+        """One path per shard of `split` (the wildcard `shard` of PATHS[artifact])."""
+        return [self.path(artifact, shard=s, **values) for s in self.shard_list(split)]
+
+    def localizer(self, exp: str):
+        return get_localizer(self.experiments[exp]["classifier"]["method"])
+
+    def rounds(self, exp: str) -> list[int]:
+        return list(range(1, self.experiments[exp]["segmentation"]["rounds"] + 1))
+
+    def classifier_key(self, exp: str) -> str:
+        """Experiments whose classifier settings agree share one trained classifier."""
+        spec = {"classifier": method_settings(self.experiments[exp], "classifier"),
+                "epochs": self.ds["classifier_epochs"], "crop": self.ds["crop_size"], "seed": self.config["seed"]}
+        if self.localizer(exp).needs_superpixels:
+            spec["spn_sizes"] = self.ds["spn_sizes"]
+        return _key(self.experiments[exp]["classifier"]["backbone"], spec)
+
+    def cams_key(self, exp: str) -> str:
+        """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
+        spec = {"classifier": self.classifier_key(exp), "cams": method_settings(self.experiments[exp], "cams")}
+        return _key(self.experiments[exp]["cams"]["method"], spec)
+
+    def eval_json(self, exp: str, name: str) -> str:
+        return self.path("eval", exp=exp, name=name, ext="json")

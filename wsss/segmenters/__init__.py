@@ -1,0 +1,29 @@
+"""Segmenter registry: `segmentation.arch` -> an architecture entry (see base.py); one module per family."""
+from wsss.registry import Registry, load_plugins
+
+SEGMENTERS = Registry("segmentation architecture", "segmentation.arch")
+register = SEGMENTERS.register
+
+
+def get_segmenter(name: str):
+    return SEGMENTERS.get(name)
+
+
+def build_segmenter(settings: dict, n_classes: int, pretrained: bool | None = None):
+    """The network of settings["arch"] (config `segmentation`)."""
+    pretrained = settings.get("pretrained", True) if pretrained is None else pretrained
+    return SEGMENTERS.get(settings["arch"]).build(settings["arch"], n_classes, pretrained, settings.get("weights_path"))
+
+
+def load_segmenter(path, device="cpu"):
+    """A trained segmenter checkpoint {model, settings (config `segmentation`), n_classes} ->
+    (network in eval mode on device, the checkpoint dict)."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model = build_segmenter(state["settings"], state["n_classes"], pretrained=False)
+    model.load_state_dict(state["model"])
+    return model.to(device).eval(), state
+
+
+load_plugins(__name__, __path__)

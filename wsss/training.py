@@ -1,0 +1,109 @@
+"""Epoch loop with per-epoch checkpoints, so a killed training job resumes where it stopped.
+
+Determinism: batch order and augmentation are seeded by (seed, epoch), and torch's RNG is
+reseeded at each epoch start, so a resumed run reproduces an uninterrupted one.
+"""
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from wsss.io.files import atomic_path
+
+
+def make_optimizer(model, settings: dict):
+    """The pretrained part at lr, the new layers at 10 x lr (IRN/DeepLab practice).
+
+    `sgd` (momentum 0.9) is the papers' choice for long schedules. `adam` is the default for the
+    short CPU schedules here: with the multi-label loss averaged over classes the gradients of the
+    new layer are tiny and SGD needs thousands of steps (on the 330-image VOC subset, 100 SGD steps
+    left val mAP at 30% while a linear probe of the frozen features reaches 72%).
+    """
+    old, new = model.param_groups()
+    lr = settings["lr"]
+    groups = [{"params": old, "lr": lr, "base_lr": lr}, {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}]
+    if settings.get("optimizer", "sgd") == "adam":
+        return torch.optim.AdamW(groups, weight_decay=settings["weight_decay"])
+    return torch.optim.SGD(groups, momentum=0.9, weight_decay=settings["weight_decay"])
+
+
+def save_checkpoint(path, **state) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def shuffled_loader(dataset, batch_size: int, seed: int):
+    """Loader factory for `fit`: a reshuffled DataLoader per epoch, seeded by (seed, epoch)."""
+    def make(epoch: int):
+        dataset.epoch = epoch
+        g = torch.Generator().manual_seed(seed * 1000 + epoch)
+        return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
+                          generator=g, num_workers=0)
+    return make
+
+
+def supervised_step(loss_fn):
+    """Step function for `fit` on (input, target) batches."""
+    def step(model, batch, device):
+        x, y = batch
+        return loss_fn(model(x.to(device)), y.to(device))
+    return step
+
+
+def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, seed: int, desc: str,
+        log_path) -> list[dict]:
+    """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows.
+
+    make_loader(epoch) gives that epoch's batches; step(model, batch, device) returns the loss.
+    """
+    work_dir = Path(work_dir)
+    ckpt = work_dir / "last.pt"
+    rows, start = [], 0
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rows, start = state["log"], state["epoch"] + 1
+        print(f"resumed from {ckpt} after epoch {state['epoch'] + 1}/{epochs}")
+    model.to(device)
+    steps_per_epoch = max(1, len(make_loader(0)))
+    total = steps_per_epoch * epochs
+    for epoch in range(start, epochs):
+        torch.manual_seed(seed * 1000 + epoch)
+        loader = make_loader(epoch)
+        model.train()
+        t0, losses = time.time(), []
+        for i, batch in enumerate(tqdm(loader, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)):
+            it = epoch * steps_per_epoch + i
+            for group in optimizer.param_groups:
+                group["lr"] = group["base_lr"] * (1 - min(it, total - 1) / total) ** 0.9
+            loss = step(model, batch, device)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        row = {"epoch": epoch + 1, "loss": sum(losses) / max(len(losses), 1),
+               "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
+        rows.append(row)
+        print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
+        save_checkpoint(ckpt, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch, log=rows)
+    write_log(log_path, rows)
+    return rows
+
+
+def write_log(path, rows) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["epoch", "loss", "lr", "seconds"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def finish(work_dir, out_path, **final) -> None:
+    """Write the final model and drop the resume checkpoint."""
+    save_checkpoint(out_path, **final)
+    (Path(work_dir) / "last.pt").unlink(missing_ok=True)
