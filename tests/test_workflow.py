@@ -170,9 +170,9 @@ def test_end_to_end_tiny_ficklenet_pipeline_and_table(tmp_path, env):
         "cams": {"fickle": {"n_samples": 6, "chunk": 4}},
         "segmentation": {"pretrained": pretrained, "batch_size": 4},
         "report": {"n_examples": 1},
-        "ficklenet_table": {"base": "ficklenet", "compare": [], "segment": ["ficklenet"],
-                            "ablations": [{"n3": {"cams": {"fickle": {"n_samples": 3}}}},
-                                          {"train_only": {"cams": {"fickle": {"stochastic": False}}}}]},
+        "ficklenet_table": {"base": "ficklenet", "compare": [], "segment": ["ficklenet"]},
+        "ablations": {"ficklenet": [{"n3": {"cams": {"fickle": {"n_samples": 3}}}},
+                                    {"train_only": {"cams": {"fickle": {"stochastic": False}}}}]},
     })
     r = snakemake(tmp_path, env, "all", "ficklenet_tables", configs=[over])
     assert r.returncode == 0, r.stderr[-4000:]
