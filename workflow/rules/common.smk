@@ -51,3 +51,98 @@ def classifier_file(exp, file):
 
 def cam_shard(exp, shard):
     return path("cams", cams=cams_key(exp), shard=shard)
+
+
+# --- input functions of extract_cams.smk
+def cams_inputs(wc):
+    exp = CAM_SETS[wc.cams]
+    inputs = {"index": INDEX, "superpixels": []}
+    if localizer(exp).trains:
+        inputs["model"] = classifier_file(exp, "model.pt")
+    if localizer(exp).needs_superpixels:
+        inputs["superpixels"] = path("superpixels", split="train", shard=wc.shard)
+    return inputs
+
+
+# --- input functions of predict.smk
+def crf_flag(wc):
+    exp = EXPERIMENTS[wc.exp]
+    return f"--crf {json_arg(exp['pseudo_labels']['crf'])}" if exp["segmentation"]["crf"] else ""
+
+
+# --- input functions of prepare_data.smk
+def dataset_inputs(wc):
+    if DATASET == "demo":
+        return [rules.make_demo.output.marker]
+    if DS["download"]:
+        return [rules.download_voc.output.marker, *([rules.download_sbd.output.marker] if DS.get("sbd_root") else [])]
+    return []
+
+
+# --- input functions of pseudo_labels.smk
+def superpixel_input(wc):
+    if EXPERIMENTS[wc.exp]["pseudo_labels"]["refine"] == "superpixel":
+        return path("superpixels", split="train", shard=wc.shard)
+    return []
+
+
+# --- input functions of report.smk
+def report_inputs(wc):
+    exp = wc.exp
+    last = rounds(exp)[-1]
+    inputs = dict(
+        index=INDEX,
+        pseudo=path("eval", exp=exp, name="pseudo_train_gt", ext="json"),
+        rounds=[path("eval", exp=exp, name=f"round{r}_val", ext="json") for r in rounds(exp)],
+        cams=cam_shard(exp, "000"),
+        pseudo_dirs=shards("pseudo", "train", exp=exp),
+        pred_dirs=shards("pred", "val", exp=exp, r=last, split="val"),
+        published=PUBLISHED)
+    if localizer(exp).trains:
+        inputs["classifier"] = classifier_file(exp, "metrics.json")
+    return inputs
+
+
+# --- input functions of select_reliable.smk
+def annotation_scores(wc):
+    """Round 1 selects from the pseudo labels, round r > 1 from round r-1's train predictions."""
+    r = int(wc.r)
+    if r == 1:
+        return shards("pseudo_scores", "train", exp=wc.exp)
+    return shards("pred_scores", "train", exp=wc.exp, r=r - 1, split="train")
+
+
+# --- input functions of spn_table.smk
+def spn_experiments():
+    return [e for e in EXPERIMENTS if localizer(e).predicts_classes]
+
+
+def spn_segmenter_cams(wc):
+    if wc.split == "train":
+        return cam_shard(wc.exp, wc.shard)
+    return path("spn_maps", exp=wc.exp, split=wc.split, shard=wc.shard)
+
+
+# --- input functions of train_classifier.smk
+def classifier_superpixels(wc):
+    """A localizer that needs superpixels trains on the train shards and reports its val mAP with the val ones."""
+    if localizer(CLASSIFIERS[wc.clf]).needs_superpixels:
+        return [*shards("superpixels", "train", split="train"), *shards("superpixels", "val", split="val")]
+    return []
+
+
+def superpixel_args(input, exp, inference=False):
+    """CLI arguments that hand a stage its superpixel shards and the SPN input sizes (if it has any)."""
+    if not input.superpixels:
+        return ""
+    files = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
+    return f"--superpixels {files} --spn-sizes {spn_sizes(exp, inference)}"
+
+
+# --- input functions of train_segmentation.smk
+def annotation_dirs(wc):
+    """Round 1 learns from the pseudo labels, round r > 1 from round r-1's cleaned train predictions."""
+    r = int(wc.r)
+    if r == 1:
+        return shards("pseudo", "train", exp=wc.exp)
+    return shards("pred", "train", exp=wc.exp, r=r - 1, split="train")

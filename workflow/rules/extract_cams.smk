@@ -1,13 +1,3 @@
-def cams_inputs(wc):
-    exp = CAM_SETS[wc.cams]
-    inputs = {"index": INDEX, "superpixels": []}
-    if localizer(exp).trains:
-        inputs["model"] = classifier_file(exp, "model.pt")
-    if localizer(exp).needs_superpixels:
-        inputs["superpixels"] = path("superpixels", split="train", shard=wc.shard)
-    return inputs
-
-
 rule extract_cams:
     input: unpack(cams_inputs)
     output: path("cams")

@@ -2,11 +2,6 @@
 # for reliability (the next round's annotations); on val they are what the round is evaluated on.
 
 
-def crf_flag(wc):
-    exp = EXPERIMENTS[wc.exp]
-    return "--crf " + shlex.quote(json.dumps(exp["pseudo_labels"]["crf"])) if exp["segmentation"]["crf"] else ""
-
-
 PREDICT_CMD = (
     "python -m stages.predict --index {input.index} --checkpoint {input.model} --split {params.split} "
     "--shard {wildcards.shard} --shards {params.shards} --out-dir {output.labels} {params.extra} {params.crf} "

@@ -51,14 +51,6 @@ rule download_sbd:
         "--dest data --marker {output.marker} > {log} 2>&1"
 
 
-def dataset_inputs(wc):
-    if DATASET == "demo":
-        return [rules.make_demo.output.marker]
-    if DS["download"]:
-        return [rules.download_voc.output.marker] + ([rules.download_sbd.output.marker] if DS.get("sbd_root") else [])
-    return []
-
-
 rule prepare_data:
     input: dataset_inputs
     output:
@@ -69,7 +61,7 @@ rule prepare_data:
         sbd=lambda wc: f"--sbd-root {DS['sbd_root']}" if DATASET == "voc12" and DS.get("sbd_root") else "",
         dataset=DATASET,
         root=DS["root"],
-        out=DATA,
+        out=lambda wc, output: str(Path(output.index).parent),
         code=code_hash("prepare_data"),
     log: f"{LOGS}/prepare_data.log",
     benchmark: f"{BENCH}/prepare_data.tsv"

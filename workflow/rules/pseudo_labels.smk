@@ -1,9 +1,3 @@
-def superpixel_input(wc):
-    if EXPERIMENTS[wc.exp]["pseudo_labels"]["refine"] == "superpixel":
-        return path("superpixels", split="train", shard=wc.shard)
-    return []
-
-
 rule pseudo_labels:
     input:
         index=INDEX,

@@ -1,19 +1,3 @@
-def report_inputs(wc):
-    exp = wc.exp
-    last = rounds(exp)[-1]
-    inputs = dict(
-        index=INDEX,
-        pseudo=path("eval", exp=exp, name="pseudo_train_gt", ext="json"),
-        rounds=[path("eval", exp=exp, name=f"round{r}_val", ext="json") for r in rounds(exp)],
-        cams=cam_shard(exp, "000"),
-        pseudo_dirs=shards("pseudo", "train", exp=exp),
-        pred_dirs=shards("pred", "val", exp=exp, r=last, split="val"),
-        published=PUBLISHED)
-    if localizer(exp).trains:
-        inputs["classifier"] = classifier_file(exp, "metrics.json")
-    return inputs
-
-
 rule report:
     input: unpack(report_inputs)
     output:

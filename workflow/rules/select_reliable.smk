@@ -1,11 +1,3 @@
-def annotation_scores(wc):
-    """Round 1 selects from the pseudo labels, round r > 1 from round r-1's train predictions."""
-    r = int(wc.r)
-    if r == 1:
-        return shards("pseudo_scores", "train", exp=wc.exp)
-    return shards("pred_scores", "train", exp=wc.exp, r=r - 1, split="train")
-
-
 rule select_reliable:
     input: annotation_scores
     output: path("reliable")

@@ -4,10 +4,6 @@
 from wsss.tables import spn as spn_table_rows
 
 
-def spn_experiments():
-    return [e for e in EXPERIMENTS if localizer(e).predicts_classes]
-
-
 rule spn_segmenter_maps:
     input:
         index=INDEX,
@@ -31,12 +27,6 @@ rule spn_segmenter_maps:
         "--split {wildcards.split} --shard {wildcards.shard} --shards {params.shards} --settings {params.settings} "
         "--predicted-classes --superpixels {input.superpixels} --spn-sizes {params.sizes} --out {output} "
         "--device {params.device} --threads {threads} > {log} 2>&1"
-
-
-def spn_segmenter_cams(wc):
-    if wc.split == "train":
-        return cam_shard(wc.exp, wc.shard)
-    return path("spn_maps", exp=wc.exp, split=wc.split, shard=wc.shard)
 
 
 rule spn_segmenter_labels:

@@ -1,18 +1,3 @@
-def classifier_superpixels(wc):
-    """A localizer that needs superpixels trains on the train shards and reports its val mAP with the val ones."""
-    if localizer(CLASSIFIERS[wc.clf]).needs_superpixels:
-        return shards("superpixels", "train", split="train") + shards("superpixels", "val", split="val")
-    return []
-
-
-def superpixel_args(input, exp, inference=False):
-    """CLI arguments that hand a stage its superpixel shards and the SPN input sizes (if it has any)."""
-    if not input.superpixels:
-        return ""
-    files = " ".join(input.superpixels) if isinstance(input.superpixels, list) else input.superpixels
-    return f"--superpixels {files} --spn-sizes {spn_sizes(exp, inference)}"
-
-
 rule train_classifier:
     input:
         index=INDEX,

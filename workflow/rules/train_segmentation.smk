@@ -1,11 +1,3 @@
-def annotation_dirs(wc):
-    """Round 1 learns from the pseudo labels, round r > 1 from round r-1's cleaned train predictions."""
-    r = int(wc.r)
-    if r == 1:
-        return shards("pseudo", "train", exp=wc.exp)
-    return shards("pred", "train", exp=wc.exp, r=r - 1, split="train")
-
-
 rule train_segmentation:
     input:
         index=INDEX,
