@@ -33,29 +33,6 @@ class ClassificationSet:
         return to_tensor(img), torch.from_numpy(self.index.multi_hot(image_id))
 
 
-def whole_image_logits(model, img: np.ndarray, crop: int, device) -> np.ndarray:
-    """Logits of the image resized to crop x crop (the classifier's validation input)."""
-    import cv2
-
-    from wsss.data.transforms import to_tensor
-
-    x = to_tensor(cv2.resize(img, (crop, crop), interpolation=cv2.INTER_LINEAR))[None].to(device)
-    return model(x)[0].cpu().numpy()
-
-
-def multi_label_batches(index, ids, settings, crop, seed):
-    from wsss.training import shuffled_loader
-
-    return shuffled_loader(ClassificationSet(index, ids, crop, seed), settings["batch_size"], seed)
-
-
-def multi_label_step(model, batch, device):
-    import torch.nn.functional as F
-
-    x, y = batch
-    return F.multilabel_soft_margin_loss(model(x.to(device)), y.to(device))
-
-
 def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: str, device) -> np.ndarray:
     """(K, H, W) float32 maps in [0, 1] for the given 1-based class ids."""
     import torch
@@ -94,13 +71,24 @@ class CAM(Localizer):
         return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
     def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
-        return multi_label_batches(index, ids, settings, crop, seed)
+        from wsss.training import shuffled_loader
+
+        return shuffled_loader(ClassificationSet(index, ids, crop, seed), settings["batch_size"], seed)
 
     def step(self, model, batch, device):
-        return multi_label_step(model, batch, device)
+        import torch.nn.functional as F
+
+        x, y = batch
+        return F.multilabel_soft_margin_loss(model(x.to(device)), y.to(device))
 
     def image_logits(self, model, img, crop, device, sp=None):
-        return whole_image_logits(model, img, crop, device)
+        """Logits of the image resized to crop x crop."""
+        import cv2
+
+        from wsss.data.transforms import to_tensor
+
+        x = to_tensor(cv2.resize(img, (crop, crop), interpolation=cv2.INTER_LINEAR))[None].to(device)
+        return model(x)[0].cpu().numpy()
 
     def extractor(self, model, settings, device, seed, sizes=()):
         def extract(img, class_ids, sp=None):

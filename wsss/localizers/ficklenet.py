@@ -9,8 +9,8 @@ selections firing at `cams.fickle.threshold`.
 from __future__ import annotations
 
 from wsss.localizers import register
-from wsss.localizers.base import Localizer, Maps, max_normalise
-from wsss.localizers.cam import multi_label_batches, multi_label_step, whole_image_logits
+from wsss.localizers.base import Maps, max_normalise
+from wsss.localizers.cam import CAM
 
 FIRED = "fired"  # CAM-shard group: per-image fraction of the N selections that fire, (K, H, W)
 
@@ -39,7 +39,8 @@ def image_fickle_cams(model, img, class_ids, fickle: dict, device, generator):
 
 
 @register
-class FickleNet(Localizer):
+class FickleNet(CAM):
+    """Trained as a CAM classifier (batches, step and val logits are CAM's), with its own network and maps."""
     name = "ficklenet"
     map_methods = ("fickle",)
     classifier_section = "ficklenet"
@@ -70,15 +71,6 @@ class FickleNet(Localizer):
 
         pretrained = settings["pretrained"] if pretrained is None else pretrained
         return Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"), **settings["ficklenet"])
-
-    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
-        return multi_label_batches(index, ids, settings, crop, seed)
-
-    def step(self, model, batch, device):
-        return multi_label_step(model, batch, device)
-
-    def image_logits(self, model, img, crop, device, sp=None):
-        return whole_image_logits(model, img, crop, device)
 
     def extractor(self, model, settings, device, seed, sizes=()):
         import numpy as np

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 
 class Segmenter:
-    name = ""
+    """One entry per architecture name; a family registers one instance per name it builds."""
     losses: tuple = ()   # segmentation.loss values that train it; the first is the default
+
+    def __init__(self, name: str):
+        self.name = name
 
     def build(self, arch: str, n_classes: int, pretrained: bool, weights_path=None):
         raise NotImplementedError

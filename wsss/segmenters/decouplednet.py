@@ -11,9 +11,6 @@ ARCHS = ("decouplednet_mobilenet_v2", "decouplednet_vgg16")
 class DecoupledNet(Segmenter):
     losses = ("decoupled",)
 
-    def __init__(self, name):
-        self.name = name
-
     def build(self, arch, n_classes, pretrained, weights_path=None):
         from wsss.models.decoupled_net import DecoupledNet as Net
 

@@ -10,9 +10,6 @@ ARCHS = ("deeplab_mobilenet_v2", "deeplab_largefov_vgg16", "deeplab_v2_resnet101
 class DeepLab(Segmenter):
     losses = ("ce", "dsrg")
 
-    def __init__(self, name):
-        self.name = name
-
     def build(self, arch, n_classes, pretrained, weights_path=None):
         from wsss.models.deeplab import DeepLab as Net
 
