@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
 from wsss import cli
@@ -22,22 +23,29 @@ from wsss.io.files import atomic_path, read_image, write_json, write_label
 from wsss.ops.reliability import class_scatter
 from wsss.segmenters import load_segmenter
 from wsss.device import pick_device
-from wsss.data.transforms import to_tensor
+from wsss.data.transforms import resize, to_tensor
 
 
 @torch.no_grad()
-def predict_probs(model, img: np.ndarray, device, class_ids=None, flip: bool = True) -> np.ndarray:
-    """(C, H, W) scores whose argmax is the label, averaged over the image and its flip.
+def predict_probs(model, img: np.ndarray, device, class_ids=None, flip: bool = True, scales=(1.0,)) -> np.ndarray:
+    """(C, H, W) scores whose argmax is the label, averaged over the image and its flip at each scale
+    (relative to the original size; scores resized back to it).
 
     class_ids (1-based, the image labels) tell a DecoupledNet which classes to segment; without
     them it segments the classes its classifier finds. DeepLab scores every class either way."""
-    x = to_tensor(img)[None].to(device)
-    if flip:
-        x = torch.cat([x, x.flip(-1)])
-    scores = model.label_scores(x, class_ids)
-    if flip:
-        scores = (scores[:1] + scores[1:].flip(-1)) / 2
-    return scores[0].cpu().numpy()
+    h, w = img.shape[:2]
+    total = 0
+    for s in scales:
+        x = to_tensor(img if s == 1.0 else resize(img, s))[None].to(device)
+        if flip:
+            x = torch.cat([x, x.flip(-1)])
+        scores = model.label_scores(x, class_ids)
+        if flip:
+            scores = (scores[:1] + scores[1:].flip(-1)) / 2
+        if scores.shape[-2:] != (h, w):
+            scores = F.interpolate(scores, size=(h, w), mode="bilinear", align_corners=False)
+        total = total + scores[0].cpu()
+    return (total / len(scales)).numpy()
 
 
 def get_args_parser():
@@ -48,6 +56,8 @@ def get_args_parser():
     ap.add_argument("--clean", action="store_true", help="restrict to the image-level labels")
     ap.add_argument("--crf", default=None, type=json.loads, help="JSON of CRF settings: post-process with a dense CRF")
     ap.add_argument("--scores", default=None, help="write per-image reliability scores here")
+    ap.add_argument("--scales", type=float, nargs="+", default=[1.0],
+                    help="scales (x the original size) whose flip-averaged scores are averaged")
     cli.add_device_args(ap)
     return ap
 
@@ -61,7 +71,8 @@ def run(args):
     with atomic_path(args.out_dir, is_dir=True) as tmp:
         for image_id in tqdm(index.shard(args.split, args.shard, args.shards), desc=f"predict {args.split} shard {args.shard}"):
             img = read_image(index.images[image_id])
-            probs = predict_probs(model, img, dev, index.labels[image_id] if args.clean else None)
+            probs = predict_probs(model, img, dev, index.labels[image_id] if args.clean else None,
+                                  scales=args.scales)
             if args.clean:
                 keep = np.zeros(len(probs), bool)
                 keep[[0] + index.labels[image_id]] = True

@@ -65,7 +65,8 @@ def run(args):
     model = localizer.build(settings, index.n_classes - 1)
     opt = make_optimizer(model, settings)
     sp_reader = ShardReader(args.superpixels) if args.superpixels else None
-    make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes)
+    make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes,
+                                    tuple(args.scale_range))
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
     rows = fit(model, make_loader, localizer.step, opt, epochs=args.epochs, device=dev, work_dir=work, seed=args.seed,

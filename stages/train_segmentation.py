@@ -31,8 +31,9 @@ from wsss.training import finish, fit, make_optimizer, shuffled_loader
 class SegmentationSet:
     """(image, label map, multi-hot image labels) with the training augmentation, seeded by (seed, epoch, item)."""
 
-    def __init__(self, index: Index, ids, labels: dict, crop: int, seed: int):
+    def __init__(self, index: Index, ids, labels: dict, crop: int, seed: int, scale_range=(0.5, 1.5)):
         self.index, self.ids, self.labels, self.crop, self.seed, self.epoch = index, list(ids), labels, crop, seed, 0
+        self.scale_range = scale_range
 
     def __len__(self):
         return len(self.ids)
@@ -44,7 +45,7 @@ class SegmentationSet:
         label = read_label(self.labels[image_id])
         if label.shape != img.shape[:2]:
             raise ValueError(f"{self.labels[image_id]}: label {label.shape} does not match image {img.shape[:2]}")
-        img, label = augment(img, label, self.crop, rng)
+        img, label = augment(img, label, self.crop, rng, self.scale_range)
         return to_tensor(img), torch.from_numpy(label.astype(np.int64)), torch.from_numpy(self.index.multi_hot(image_id))
 
 
@@ -78,7 +79,7 @@ def run(args):
     if missing:
         raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, e.g. {missing[:3]}")
     step = segmentation_step(settings)
-    data = SegmentationSet(index, ids, labels, args.crop, args.seed)
+    data = SegmentationSet(index, ids, labels, args.crop, args.seed, tuple(args.scale_range))
     torch.manual_seed(args.seed)
     model = build_segmenter(settings, index.n_classes)
     opt = make_optimizer(model, settings)

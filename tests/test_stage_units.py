@@ -95,10 +95,18 @@ def test_predict_probs_averages_the_flip():
     assert no_flip[1, 0, 0] == pytest.approx(0.8) and no_flip[2, 0, 5] == pytest.approx(0.8)
 
 
+def test_predict_probs_multi_scale_comes_back_at_the_original_size():
+    img = np.zeros((8, 12, 3), np.uint8)
+    probs = predict.predict_probs(LeftRight(), img, "cpu", flip=False, scales=(0.5, 1.0, 1.5))
+    assert probs.shape == (3, 8, 12)
+    # every scale puts class 1 on the left half: the average does too
+    assert (probs[1, :, :5] > probs[2, :, :5]).all() and (probs[2, :, 7:] > probs[1, :, 7:]).all()
+
+
 def test_predict_cleans_by_image_labels_and_scores(tmp_path, monkeypatch):
     index = tiny_index(tmp_path, {"i1": np.zeros((4, 6), np.uint8)}, {"i1": [1]}, split="train")
     monkeypatch.setattr(predict, "load_segmenter", lambda path, device: (LeftRight(), {}))
-    monkeypatch.setattr(predict, "predict_probs", lambda model, img, dev, classes=None, flip=True:
+    monkeypatch.setattr(predict, "predict_probs", lambda model, img, dev, classes=None, flip=True, scales=(1.0,):
                         model.label_scores(torch.zeros(1, 3, *img.shape[:2]))[0].numpy())
     out = tmp_path / "pred"
     predict.main(["--index", index, "--checkpoint", "unused.pt", "--split", "train", "--out-dir", str(out),

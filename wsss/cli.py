@@ -43,6 +43,8 @@ def add_training_args(ap, section: str) -> None:
     add_settings_arg(ap, section)
     ap.add_argument("--epochs", type=int, required=True)
     ap.add_argument("--crop", type=int, required=True, help="square training crop, pixels")
+    ap.add_argument("--scale-range", type=float, nargs=2, default=(0.5, 1.5), metavar=("LO", "HI"),
+                    help="training images are rescaled by U(LO, HI) x their original size")
     for name in ("--out", "--log", "--metrics", "--curve"):
         ap.add_argument(name, required=True)
     ap.add_argument("--seed", type=int, default=0)

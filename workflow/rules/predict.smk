@@ -5,6 +5,7 @@
 PREDICT_CMD = (
     "python -m stages.predict --index {input.index} --checkpoint {input.model} --split {params.split} "
     "--shard {wildcards.shard} --shards {params.shards} --out-dir {output.labels} {params.extra} {params.crf} "
+    "--scales {params.scales} "
     "--device {params.device} --threads {threads} > {log} 2>&1"
 )
 
@@ -21,6 +22,7 @@ rule predict_train:
         shards=SHARDS["train"],
         extra=lambda wc, output: f"--clean --scores {output.scores}",
         crf=crf_flag,
+        scales=lambda wc: " ".join(map(str, EXPERIMENTS[wc.exp]["segmentation"]["predict_scales"])),
         device=config["device"],
         code=code_hash("predict"),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
@@ -41,6 +43,7 @@ rule predict_val:
         shards=SHARDS["val"],
         extra="",
         crf=crf_flag,
+        scales=lambda wc: " ".join(map(str, EXPERIMENTS[wc.exp]["segmentation"]["predict_scales"])),
         device=config["device"],
         code=code_hash("predict"),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",

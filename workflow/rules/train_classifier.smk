@@ -12,6 +12,7 @@ rule train_classifier:
         superpixels=lambda wc, input: superpixel_args(input, CLASSIFIERS[wc.clf]),
         epochs=DS["classifier_epochs"],
         crop=DS["crop_size"],
+        scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
         seed=config["seed"],
         code=code_hash("train_classifier"),
@@ -21,6 +22,6 @@ rule train_classifier:
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
-        "{params.superpixels} --epochs {params.epochs} --crop {params.crop} --out {output.model} --log {output.log} "
+        "{params.superpixels} --epochs {params.epochs} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} --log {output.log} "
         "--metrics {output.metrics} --curve {output.curve} --device {params.device} --seed {params.seed} "
         "--threads {threads} > {log} 2>&1"

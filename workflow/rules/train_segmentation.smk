@@ -12,6 +12,7 @@ rule train_segmentation:
         settings=lambda wc: settings(wc.exp, "segmentation"),
         epochs=DS["segmentation_epochs"],
         crop=DS["crop_size"],
+        scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
         seed=config["seed"],
         code=code_hash("train_segmentation"),
@@ -21,6 +22,6 @@ rule train_segmentation:
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_segmentation --index {input.index} --labels {input.labels} --manifest {input.manifest} "
-        "--settings {params.settings} --epochs {params.epochs} --crop {params.crop} --out {output.model} "
+        "--settings {params.settings} --epochs {params.epochs} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} "
         "--log {output.log} --metrics {output.metrics} --curve {output.curve} --device {params.device} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"

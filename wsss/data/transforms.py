@@ -29,13 +29,15 @@ def resize(img: np.ndarray, scale: float, nearest: bool = False) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR)
 
 
-def augment(img, label, crop: int, rng: np.random.Generator, scale_range=(0.7, 1.3)):
-    """Random scale (relative to a crop-sized long side), horizontal flip and crop/pad to crop x crop.
+def augment(img, label, crop: int, rng: np.random.Generator, scale_range=(0.5, 1.5)):
+    """Random scale (relative to the image's ORIGINAL size), horizontal flip and crop/pad to crop x crop.
 
+    The scale convention (README): training sees the images at U(scale_range) x their size, and CAM
+    extraction, FickleNet inference and prediction run at scales inside that range (1.0 at least).
     `label` may be None (classification). Padding is the mean colour (zero after normalisation)
     and 255 (ignore) in the label.
     """
-    s = crop / max(img.shape[:2]) * rng.uniform(*scale_range)
+    s = rng.uniform(*scale_range)
     img = resize(img, s)
     label = None if label is None else resize(label, s, nearest=True)
     if rng.random() < 0.5:

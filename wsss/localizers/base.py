@@ -37,8 +37,10 @@ class Localizer:
         """The network, from the `classifier` settings."""
         raise NotImplementedError
 
-    def batches(self, index, ids, settings: dict, crop: int, seed: int, sp_reader=None, sizes=()):
-        """make_loader(epoch) -> that epoch's training batches (see wsss.training.fit)."""
+    def batches(self, index, ids, settings: dict, crop: int, seed: int, sp_reader=None, sizes=(),
+                scale_range=(0.5, 1.5)):
+        """make_loader(epoch) -> that epoch's training batches (see wsss.training.fit); images rescaled by
+        U(scale_range) x their size (wsss.data.transforms.augment) unless the method has its own rule."""
         raise NotImplementedError
 
     def step(self, model, batch, device):

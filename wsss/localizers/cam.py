@@ -15,8 +15,9 @@ from wsss.localizers.base import Localizer, Maps, max_normalise
 class ClassificationSet:
     """(image tensor, multi-hot labels) with the training augmentation, seeded by (seed, epoch, item)."""
 
-    def __init__(self, index, ids, crop: int, seed: int):
+    def __init__(self, index, ids, crop: int, seed: int, scale_range=(0.5, 1.5)):
         self.index, self.ids, self.crop, self.seed, self.epoch = index, list(ids), crop, seed, 0
+        self.scale_range = scale_range
 
     def __len__(self):
         return len(self.ids)
@@ -29,7 +30,7 @@ class ClassificationSet:
 
         image_id = self.ids[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        img, _ = augment(read_image(self.index.images[image_id]), None, self.crop, rng)
+        img, _ = augment(read_image(self.index.images[image_id]), None, self.crop, rng, self.scale_range)
         return to_tensor(img), torch.from_numpy(self.index.multi_hot(image_id))
 
 
@@ -70,10 +71,11 @@ class CAM(Localizer):
         pretrained = settings["pretrained"] if pretrained is None else pretrained
         return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
-    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5)):
         from wsss.training import shuffled_loader
 
-        return shuffled_loader(ClassificationSet(index, ids, crop, seed), settings["batch_size"], seed)
+        data = ClassificationSet(index, ids, crop, seed, scale_range)
+        return shuffled_loader(data, settings["batch_size"], seed)
 
     def step(self, model, batch, device):
         import torch.nn.functional as F

@@ -84,7 +84,8 @@ class SPN(Localizer):
         pretrained = settings["pretrained"] if pretrained is None else pretrained
         return Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
-    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=()):
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5)):
+        """The paper's multi-scale rule: padded squares at one of `sizes` per mini-batch (scale_range unused)."""
         from torch.utils.data import DataLoader
 
         from wsss.data.spn_data import ScaleBatchSampler, SPNTrainSet
