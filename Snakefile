@@ -4,19 +4,23 @@
 #   snakemake --workflow-profile workflow/profiles/slurm
 from snakemake.exceptions import WorkflowError
 
-from wsss.config import ConfigError, experiment_config, experiment_names, validate, with_ablations
+from wsss.config import ConfigError, experiment_config, experiment_names, validate, with_ablations, with_fullsup
 from wsss.registry import UnknownName
 
 configfile: "config.yaml"
 
 try:
-    with_ablations(validate(config))
+    with_fullsup(with_ablations(validate(config)))
     SELECTED = experiment_names(config)  # what `rule all` builds; any defined experiment can be a target
     EXPERIMENTS = {name: experiment_config(config, name) for name in config["experiments"]}
 except (ConfigError, UnknownName) as e:
     raise WorkflowError(str(e))
 
 report: "workflow/report/workflow.rst"
+
+wildcard_constraints:
+    shard=r"\d+",
+    r=r"\d+",
 
 
 include: "workflow/rules/common.smk"
@@ -32,9 +36,10 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/spn_table.smk"
 include: "workflow/rules/ficklenet_table.smk"
+include: "workflow/rules/leaderboard.smk"
 
 
 rule all:
     input:
-        expand(path("report", file="report.md"), exp=SELECTED),
+        [final_target(exp) for exp in SELECTED],
         expand(path("report", file="spn_table.md"), exp=[e for e in SELECTED if e in spn_experiments()]),

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from wsss import cli
 from wsss.data.dataset import Index
-from wsss.io.files import atomic_path, read_image, write_json, write_label
+from wsss.io.files import atomic_path, read_image, read_json, write_json, write_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.annotate import annotate
 from wsss.ops.reliability import class_scatter
@@ -30,11 +30,17 @@ def get_args_parser():
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--scores", required=True)
     ap.add_argument("--group", default=None, help="read the maps of this CAM-shard group (SPN: predicted)")
+    ap.add_argument("--threshold-file", default=None, help="threshold_rule JSON (settings threshold: otsu)")
     return ap
 
 
 def run(args):
     settings = args.settings
+    threshold = settings["threshold"]
+    if threshold == "otsu":
+        if not args.threshold_file:
+            raise SystemExit("pseudo_labels.threshold: otsu needs --threshold-file (the threshold_rule output)")
+        threshold = read_json(args.threshold_file)["threshold"]
     index = Index(args.index)
     ids = index.shard(args.split, args.shard, args.shards)
     if settings["refine"] == "superpixel" and not args.superpixels:
@@ -48,7 +54,7 @@ def run(args):
             cams, class_ids = cams_reader.cam(image_id, args.group)
             img = read_image(index.images[image_id]) if settings["refine"] == "crf" else None
             sp = sp_reader.get(image_id)[0] if sp_reader else None
-            label = annotate(cams, class_ids, settings["threshold"], settings["refine"], img, sp, settings.get("crf"),
+            label = annotate(cams, class_ids, threshold, settings["refine"], img, sp, settings.get("crf"),
                              settings.get("background_threshold"))
             write_label(Path(tmp_dir) / f"{image_id}.png", label)
             scores[image_id] = class_scatter(label, class_ids)

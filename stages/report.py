@@ -98,6 +98,12 @@ def run(args):
     rounds = [read_json(p) for p in args.rounds]
     published = read_published(args.published)
     lines = tables(args.experiment, args.dataset, clf, pseudo, rounds, published)
+    if args.fullsup:
+        ceiling = read_json(args.fullsup)
+        i = lines.index("### Per-class IoU %")
+        lines[i:i] = [f"Ceiling (`fullsup`: the same segmenter, schedule and augmentation on the ground-truth masks): "
+                      f"val mIoU {pct(ceiling['miou'])}%; last round / fullsup = "
+                      f"{rounds[-1]['miou'] / ceiling['miou']:.2f}.", ""]
     figs = figures(index, args.cams, args.pseudo_dirs, args.pred_dirs, args.n_examples, args.figures)
     rel = Path(args.figures).name
     lines += ["", "## Examples", ""] + [f"![{cap}]({rel}/{f})  \n{cap}\n" for f, cap in figs]
@@ -110,6 +116,7 @@ def get_args_parser():
                  "--figures"):
         ap.add_argument(name, required=True)
     ap.add_argument("--classifier", default=None, help="the classifier's metrics.json (localizers that train)")
+    ap.add_argument("--fullsup", default=None, help="val evaluation of the same segmenter on ground-truth masks")
     ap.add_argument("--rounds", nargs="+", required=True)
     ap.add_argument("--pseudo-dirs", nargs="+", required=True)
     ap.add_argument("--pred-dirs", nargs="+", required=True)

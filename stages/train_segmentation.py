@@ -62,7 +62,10 @@ def segmentation_step(settings: dict):
 def get_args_parser():
     ap = cli.parser(__doc__)
     ap.add_argument("--index", required=True, help="index.json written by prepare_data")
-    ap.add_argument("--labels", nargs="+", required=True, help="shard directories of label PNGs")
+    labels = ap.add_mutually_exclusive_group(required=True)
+    labels.add_argument("--labels", nargs="+", help="shard directories of label PNGs")
+    labels.add_argument("--ground-truth", action="store_true",
+                        help="learn from the train split's ground-truth masks (the fully-supervised ceiling)")
     ap.add_argument("--manifest", default=None, help="select_reliable output; omit to use every label")
     cli.add_training_args(ap, "segmentation")
     return ap
@@ -73,7 +76,10 @@ def run(args):
     settings = args.settings
     dev = pick_device(args.device)
     index = Index(args.index)
-    labels = label_paths(args.labels)
+    if args.ground_truth:
+        labels = {i: index.masks[i] for i in index.splits["train"]}
+    else:
+        labels = label_paths(args.labels)
     ids = read_json(args.manifest)["ids"] if args.manifest else sorted(labels)
     missing = [i for i in ids if i not in labels]
     if missing:
@@ -90,7 +96,8 @@ def run(args):
     finish(work, args.out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, args.curve, f"segmentation ({settings['arch']})")
     m = {"epochs": args.epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
-         "n_train_images": len(ids), "device": str(dev), "arch": settings["arch"], "loss": settings["loss"]}
+         "n_train_images": len(ids), "device": str(dev), "arch": settings["arch"], "loss": settings["loss"],
+         "labels": "ground truth" if args.ground_truth else "pseudo"}
     write_json(args.metrics, m)
     print(json.dumps(m))
 

@@ -49,7 +49,7 @@ def fake_full_voc(root):
     (d / "val.txt").write_text("\n".join(sbd[6000:]))
 
 
-@pytest.mark.parametrize("rounds,expected_total", [(1, 55), (2, 83)])
+@pytest.mark.parametrize("rounds,expected_total", [(1, 61), (2, 89)])
 def test_full_voc_dry_run_job_counts(tmp_path, env, rounds, expected_total):
     fake_full_voc(tmp_path)
     over = write_yaml(tmp_path / "voc.yaml", {"dataset": "voc12", "segmentation": {"rounds": rounds},
@@ -59,9 +59,11 @@ def test_full_voc_dry_run_job_counts(tmp_path, env, rounds, expected_total):
     c = job_counts(r.stdout)
     # 10,582 train_aug images in 22 shards of <= 500, 1,449 val images in 3 shards
     assert c["extract_cams"] == 22 and c["pseudo_labels"] == 22
-    assert c["predict_val"] == 3 * rounds
+    # + the fullsup ceiling the report divides by: one GT-trained round, predicted on val's 3 shards
+    assert c["predict_val"] == 3 * rounds + 3
     assert c.get("predict_train", 0) == 22 * (rounds - 1)
-    assert c["train_classifier"] == 1 and c["train_segmentation"] == rounds
+    assert c["train_classifier"] == 1 and c["train_segmentation"] == rounds + 1
+    assert c["threshold_rule"] == 1  # the protocol threshold of the CAM set (no ground truth)
     assert c["total"] == expected_total < 200
 
 
@@ -86,9 +88,17 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
         "reliable": {"k": 5},
         "report": {"n_examples": 2},
     })
-    r = snakemake(tmp_path, env, configs=[over])
+    r = snakemake(tmp_path, env, "all", "leaderboard", configs=[over])
     assert r.returncode == 0, r.stderr[-4000:]
     res = tmp_path / "results" / "demo" / "cam"
+    # the leaderboard: both experiments and the ceiling of their segmenter, with the protocol and oracle columns
+    lb = json.loads((tmp_path / "results" / "demo" / "leaderboard" / "leaderboard.json").read_text())
+    rows = {row["experiment"]: row for row in lb["rows"]}
+    assert list(rows) == ["cam", "cam_sp", "fullsup"] and rows["fullsup"]["fullsup_ratio"] == 1.0
+    assert 0 < rows["cam"]["fullsup_ratio"] and len(rows["cam"]["val_miou"]) == 2
+    assert rows["cam"]["pseudo_miou"] <= rows["cam"]["pseudo_miou_oracle"] + 5  # the sweep's grid is coarse
+    assert rows["cam"]["seconds"] > 0 and (tmp_path / "results" / "demo" / "leaderboard" / "leaderboard.png").is_file()
+    assert "last round / fullsup" in (res / "report" / "report.md").read_text()
     for f in ("report/report.md", "report/report.html", "eval/pseudo_train_gt.json", "eval/round2_val.json",
               "round2/model.pt"):
         assert (res / f).is_file(), f
@@ -116,7 +126,7 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     assert list((tmp_path / "logs" / "demo" / "classifiers").glob("*/train_classifier.log"))
     assert list((tmp_path / "benchmarks" / "demo" / "classifiers").glob("*/train_classifier.tsv"))
 
-    again = snakemake(tmp_path, env, "-n", configs=[over])
+    again = snakemake(tmp_path, env, "-n", "all", "leaderboard", configs=[over])
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr
 

@@ -153,6 +153,30 @@ def ablation_experiments(config: dict, base: str) -> list[str]:
     return [f"{base}_{name}" for name, _ in ablations(config, base)]
 
 
+FULLSUP = "fullsup"
+
+
+def fullsup_name(config: dict, arch: str) -> str | None:
+    """The experiment holding the fully-supervised ceiling of segmenter `arch` (None: no `fullsup`)."""
+    if FULLSUP not in config["experiments"]:
+        return None
+    own = config["experiments"][FULLSUP].get("segmentation", {}).get("arch", config["segmentation"]["arch"])
+    return FULLSUP if arch == own else f"{FULLSUP}_{arch}"
+
+
+def with_fullsup(config: dict) -> dict:
+    """Add `fullsup_<arch>` (fullsup's settings with that segmenter) for every other segmenter an experiment uses,
+    so that each method's val mIoU has the ceiling of the same segmenter beside it."""
+    if FULLSUP not in config["experiments"]:
+        return config
+    for name, over in list(config["experiments"].items()):
+        arch = over.get("segmentation", {}).get("arch", config["segmentation"]["arch"])
+        ceiling = fullsup_name(config, arch)
+        if ceiling not in config["experiments"]:
+            config["experiments"][ceiling] = deep_merge(config["experiments"][FULLSUP], {"segmentation": {"arch": arch}})
+    return config
+
+
 def with_ablations(config: dict) -> dict:
     """Add the generated experiments of `ablations`: `<base>_<name>` = base's overrides + the ablation's.
 

@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from wsss.config import method_settings
+from wsss.config import fullsup_name, method_settings
 from wsss.data import voc
 from wsss.data.dataset import n_shards
 from wsss.localizers import get_localizer
@@ -18,6 +18,7 @@ PATHS = {
     "superpixels": "{results}/superpixels/{split}_{shard}.h5",
     "classifier": "{results}/classifiers/{clf}/{file}",
     "cams": "{results}/cams/{cams}/train_{shard}.h5",
+    "threshold": "{results}/cams/{cams}/threshold.json",
     "pseudo": "{results}/{exp}/pseudo/shard_{shard}",
     "pseudo_scores": "{results}/{exp}/pseudo/shard_{shard}.scores.json",
     "reliable": "{results}/{exp}/round{r}/reliable.json",
@@ -32,6 +33,11 @@ PATHS = {
     "table": "{results}/{table}/{file}",
     "classifier_bench": "{bench}/classifiers/{clf}/train_classifier.tsv",
     "cams_bench": "{bench}/cams/{cams}/{shard}.tsv",
+    "threshold_bench": "{bench}/cams/{cams}/threshold_rule.tsv",
+    "pseudo_bench": "{bench}/{exp}/pseudo_labels/{shard}.tsv",
+    "reliable_bench": "{bench}/{exp}/select_reliable/round{r}.tsv",
+    "segmentation_bench": "{bench}/{exp}/train_segmentation/round{r}.tsv",
+    "predict_bench": "{bench}/{exp}/predict/round{r}_{split}_{shard}.tsv",
 }
 
 
@@ -93,6 +99,17 @@ class Plan:
         """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
         spec = {"classifier": self.classifier_key(exp), "cams": method_settings(self.experiments[exp], "cams")}
         return _key(self.experiments[exp]["cams"]["method"], spec)
+
+    def ground_truth(self, exp: str) -> bool:
+        return self.experiments[exp]["segmentation"]["labels"] == "ground_truth"
+
+    def fullsup_of(self, exp: str) -> str | None:
+        """The fullsup experiment of exp's segmenter (the ceiling its val mIoU is divided by), if any."""
+        name = fullsup_name(self.config, self.experiments[exp]["segmentation"]["arch"])
+        return name if name in self.experiments else None
+
+    def last_val(self, exp: str) -> str:
+        return self.eval_json(exp, f"round{self.rounds(exp)[-1]}_val")
 
     def eval_json(self, exp: str, name: str) -> str:
         return self.path("eval", exp=exp, name=name, ext="json")

@@ -100,6 +100,8 @@ def report_inputs(wc):
         published=PUBLISHED)
     if localizer(exp).trains:
         inputs["classifier"] = classifier_file(exp, "metrics.json")
+    if PLAN.fullsup_of(exp):
+        inputs["fullsup"] = PLAN.last_val(PLAN.fullsup_of(exp))
     return inputs
 
 
@@ -140,9 +142,47 @@ def superpixel_args(input, exp, inference=False):
 
 
 # --- input functions of train_segmentation.smk
-def annotation_dirs(wc):
-    """Round 1 learns from the pseudo labels, round r > 1 from round r-1's cleaned train predictions."""
+def segmentation_inputs(wc):
+    """Round 1 learns from the pseudo labels (or, for fullsup, the ground-truth masks in the index), round
+    r > 1 from round r-1's cleaned train predictions; each through the round's reliable subset."""
     r = int(wc.r)
-    if r == 1:
-        return shards("pseudo", "train", exp=wc.exp)
-    return shards("pred", "train", exp=wc.exp, r=r - 1, split="train")
+    if r == 1 and ground_truth(wc.exp):
+        return {"index": INDEX}
+    labels = (shards("pseudo", "train", exp=wc.exp) if r == 1 else
+              shards("pred", "train", exp=wc.exp, r=r - 1, split="train"))
+    return {"index": INDEX, "labels": labels, "manifest": path("reliable", exp=wc.exp, r=r)}
+
+
+def segmentation_labels_args(input):
+    if "labels" not in input.keys():
+        return "--ground-truth"
+    return f"--labels {' '.join(input.labels)} --manifest {input.manifest}"
+
+
+def ground_truth(exp):
+    return EXPERIMENTS[exp]["segmentation"]["labels"] == "ground_truth"
+
+
+def final_target(exp):
+    """The target the default run builds for an experiment: its report (fullsup: its val evaluation)."""
+    if ground_truth(exp):
+        return path("eval", exp=exp, name=f"round{rounds(exp)[-1]}_val", ext="json")
+    return path("report", exp=exp, file="report.md")
+
+
+# --- thresholds (wsss/ops/thresholds.py)
+def otsu(exp):
+    return EXPERIMENTS[exp]["pseudo_labels"]["threshold"] == "otsu"
+
+
+def threshold_input(wc):
+    """The threshold_rule output of the experiment's maps, when its threshold is the rule's."""
+    return path("threshold", cams=cams_key(wc.exp)) if otsu(wc.exp) else []
+
+
+def threshold_arg(wc, input):
+    return f"--threshold-file {input.threshold}" if input.threshold else ""
+
+
+def protocol_threshold(wc, input):
+    return input.threshold if input.threshold else str(EXPERIMENTS[wc.exp]["pseudo_labels"]["threshold"])

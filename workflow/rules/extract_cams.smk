@@ -10,7 +10,7 @@ rule extract_cams:
         device=config["device"],
         code=code_hash("extract_cams"),
     log: f"{LOGS}/cams/{{cams}}/{{shard}}.log",
-    benchmark: f"{BENCH}/cams/{{cams}}/{{shard}}.tsv"
+    benchmark: path("cams_bench")
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell:

@@ -26,7 +26,7 @@ rule predict_train:
         device=config["device"],
         code=code_hash("predict"),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
-    benchmark: f"{BENCH}/{{exp}}/predict/round{{r}}_train_{{shard}}.tsv"
+    benchmark: path("predict_bench", split="train")
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell: PREDICT_CMD
@@ -47,7 +47,7 @@ rule predict_val:
         device=config["device"],
         code=code_hash("predict"),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",
-    benchmark: f"{BENCH}/{{exp}}/predict/round{{r}}_val_{{shard}}.tsv"
+    benchmark: path("predict_bench", split="val")
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell: PREDICT_CMD

@@ -5,7 +5,7 @@ rule select_reliable:
         k=lambda wc: f"--k {EXPERIMENTS[wc.exp]['reliable']['k']}" if EXPERIMENTS[wc.exp]["reliable"]["k"] else "",
         code=code_hash("select_reliable"),
     log: f"{LOGS}/{{exp}}/select_reliable/round{{r}}.log",
-    benchmark: f"{BENCH}/{{exp}}/select_reliable/round{{r}}.tsv"
+    benchmark: path("reliable_bench")
     threads: 1
     resources: mem_mb=1000
     shell:

@@ -33,6 +33,7 @@ rule spn_segmenter_labels:
     input:
         index=INDEX,
         cams=spn_segmenter_cams,
+        threshold=threshold_input,
     output:
         labels=directory(path("spn_labels")),
         scores=path("spn_scores"),
@@ -41,6 +42,7 @@ rule spn_segmenter_labels:
         settings=lambda wc: json_arg({"threshold": EXPERIMENTS[wc.exp]["pseudo_labels"]["threshold"], "refine": "none"}),
         shards=lambda wc: SHARDS[wc.split],
         group=lambda wc: "--group predicted" if wc.split == "train" else "",
+        threshold=threshold_arg,
         code=code_hash("pseudo_labels"),
     log: f"{LOGS}/{{exp}}/spn_segmenter/labels_{{split}}_{{shard}}.log",
     benchmark: f"{BENCH}/{{exp}}/spn_segmenter/labels_{{split}}_{{shard}}.tsv"
@@ -48,7 +50,7 @@ rule spn_segmenter_labels:
     resources: mem_mb=2000
     shell:
         "python -m stages.pseudo_labels --index {input.index} --cams {input.cams} --split {wildcards.split} "
-        "--shard {wildcards.shard} --shards {params.shards} --settings {params.settings} {params.group} "
+        "--shard {wildcards.shard} --shards {params.shards} --settings {params.settings} {params.group} {params.threshold} "
         "--out-dir {output.labels} --scores {output.scores} > {log} 2>&1"
 
 

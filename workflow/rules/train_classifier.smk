@@ -17,7 +17,7 @@ rule train_classifier:
         seed=config["seed"],
         code=code_hash("train_classifier"),
     log: f"{LOGS}/classifiers/{{clf}}/train_classifier.log",
-    benchmark: f"{BENCH}/classifiers/{{clf}}/train_classifier.tsv"
+    benchmark: path("classifier_bench")
     threads: 8
     resources: mem_mb=8000, gpu=GPU
     shell:

@@ -1,8 +1,5 @@
 rule train_segmentation:
-    input:
-        index=INDEX,
-        labels=annotation_dirs,
-        manifest=path("reliable"),
+    input: unpack(segmentation_inputs)
     output:
         model=path("round", file="model.pt"),
         log=path("round", file="log.csv"),
@@ -10,6 +7,7 @@ rule train_segmentation:
         curve=report(path("round", file="curve.png"), caption="../report/curve.rst", category="training"),
     params:
         settings=lambda wc: settings(wc.exp, "segmentation"),
+        labels=lambda wc, input: segmentation_labels_args(input),
         epochs=DS["segmentation_epochs"],
         crop=DS["crop_size"],
         scale_range=" ".join(map(str, DS["scale_range"])),
@@ -17,11 +15,11 @@ rule train_segmentation:
         seed=config["seed"],
         code=code_hash("train_segmentation"),
     log: f"{LOGS}/{{exp}}/train_segmentation/round{{r}}.log",
-    benchmark: f"{BENCH}/{{exp}}/train_segmentation/round{{r}}.tsv"
+    benchmark: path("segmentation_bench")
     threads: 8
     resources: mem_mb=8000, gpu=GPU
     shell:
-        "python -m stages.train_segmentation --index {input.index} --labels {input.labels} --manifest {input.manifest} "
+        "python -m stages.train_segmentation --index {input.index} {params.labels} "
         "--settings {params.settings} --epochs {params.epochs} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} "
         "--log {output.log} --metrics {output.metrics} --curve {output.curve} --device {params.device} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"

@@ -1,0 +1,55 @@
+"""leaderboard: every selected experiment on the same data, against the fully-supervised ceiling.
+
+    python -m stages.leaderboard --rows rows.json --dataset demo --md leaderboard.md --html leaderboard.html \
+        --json leaderboard.json --png leaderboard.png
+
+rows.json is a list of {"experiment", "arch", "pseudo", "sweep", "rounds", "fullsup", "benchmarks"} (files),
+built by wsss.tables.leaderboard.rows. The JSON holds {"dataset", "rows": [{"experiment", "pseudo_miou",
+"pseudo_miou_oracle", "val_miou": [...], "fullsup_ratio", "seconds", "peak_rss_mb", ...}]}, mIoU in percent.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wsss import cli
+from wsss.io.files import write_json
+from wsss.tables.leaderboard import chart, measure, table
+from wsss.tables.pages import read_rows, write_pages
+
+
+def get_args_parser():
+    ap = cli.parser(__doc__)
+    ap.add_argument("--rows", required=True, help="JSON list of rows, or a file holding it")
+    ap.add_argument("--dataset", required=True)
+    for name in ("--md", "--html", "--json", "--png"):
+        ap.add_argument(name, required=True)
+    return ap
+
+
+def run(args):
+    measured = [measure(r) for r in read_rows(args.rows)]
+    write_json(args.json, {"dataset": args.dataset, "rows": measured})
+    title = f"Leaderboard on {args.dataset}"
+    chart(measured, args.png, title)
+    lines = [f"# {title}", ""]
+    if args.dataset == "demo":
+        lines += ["> The demo dataset is SYNTHETIC: these numbers say nothing about VOC.", ""]
+    lines += [*table(measured), "",
+              "Pseudo labels are scored on train_gt at the protocol threshold (Otsu on the maps, or a paper's "
+              "constant: no ground truth), and at the ORACLE threshold of the sweep on train_gt, shown only to "
+              "locate the limit. Val mIoU per round; `val / fullsup` divides the last round by the same segmenter "
+              "trained with the same schedule on the ground-truth masks (experiment fullsup). Seconds and peak RSS "
+              "come from the Snakemake benchmark files of every job an experiment ran or reused (a shared "
+              "classifier counts in full for each experiment using it).", "",
+              f"![leaderboard]({os.path.relpath(args.png, Path(args.md).parent)})", ""]
+    write_pages(lines, title, args.md, args.html)
+    print("\n".join(lines[:len(measured) + 6]))
+
+
+def main(argv=None):
+    return run(get_args_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

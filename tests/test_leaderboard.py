@@ -1,0 +1,61 @@
+"""The leaderboard and the fullsup ceiling: rows from hand-made files, GT training, the DAG's selection."""
+import json
+
+import numpy as np
+import pytest
+
+from stages import leaderboard
+from tests.test_ficklenet_table import BENCH_HEADER, write
+from tests.test_stage_units import tiny_index
+from tests.test_workflow import snakemake
+from wsss.io.files import write_json
+
+
+def test_rows_ratio_and_costs(tmp_path):
+    ev = lambda name, miou, **kw: write(tmp_path / f"{name}.json", json.dumps({"miou": miou, **kw}))  # noqa: E731
+    bench = [write(tmp_path / f"b{k}.tsv", BENCH_HEADER + f"{s}\t0\t{rss}\t1\t1\t1\t0\t0\t50\t1\n")
+             for k, (s, rss) in enumerate([(10.0, 500.0), (5.5, 800.0)])]
+    rows = [dict(experiment="cam", arch="deeplab_mobilenet_v2",
+                 pseudo=ev("p", 0.36, labelled_fraction=1.0, labelled_accuracy=0.7),
+                 sweep=ev("s", 0.0, protocol_threshold=0.3, oracle_threshold=0.25, oracle_miou=0.4),
+                 rounds=[ev("r1", 0.30), ev("r2", 0.32)], fullsup=ev("f", 0.40), benchmarks=bench),
+            dict(experiment="fullsup", arch="deeplab_mobilenet_v2", pseudo=None, sweep=None,
+                 rounds=[ev("f", 0.40)], fullsup=ev("f", 0.40), benchmarks=bench[:1])]
+    out = tmp_path / "lb"
+    leaderboard.main(["--rows", json.dumps(rows), "--dataset", "demo", "--md", str(out / "l.md"),
+                      "--html", str(out / "l.html"), "--json", str(out / "l.json"), "--png", str(out / "l.png")])
+    lb = json.loads((out / "l.json").read_text())
+    assert lb["dataset"] == "demo"
+    cam, full = lb["rows"]
+    assert cam["pseudo_miou"] == 36.0 and cam["pseudo_miou_oracle"] == 40.0 and cam["val_miou"] == [30.0, 32.0]
+    assert cam["fullsup_ratio"] == pytest.approx(0.8) and full["fullsup_ratio"] == 1.0
+    assert cam["seconds"] == 15.5 and cam["peak_rss_mb"] == 800.0
+    md = (out / "l.md").read_text()
+    assert "| cam | deeplab_mobilenet_v2 | 36.0 (0.30) | 40.0 (0.25) | 100.0 | 70.0 | 30.0 | 32.0 | 0.80 | 16 | 800.0 |" in md
+    assert "ORACLE" in md and (out / "l.png").stat().st_size > 0
+
+
+def test_ground_truth_training_reads_the_masks(tmp_path):
+    from stages import train_segmentation
+
+    masks = {f"i{k}": np.pad(np.ones((4, 4), np.uint8), 2) for k in range(4)}
+    index = tiny_index(tmp_path, masks, {i: [1] for i in masks}, split="val")
+    settings = {"arch": "deeplab_mobilenet_v2", "loss": "ce", "pretrained": False, "weights_path": None,
+                "batch_size": 2, "optimizer": "adam", "lr": 0.0001, "weight_decay": 0.0001}
+    out = tmp_path / "r"
+    train_segmentation.main(["--index", index, "--ground-truth", "--settings", json.dumps(settings), "--epochs", "1",
+                             "--crop", "8", "--out", str(out / "m.pt"), "--log", str(out / "l.csv"),
+                             "--metrics", str(out / "t.json"), "--curve", str(out / "c.png"), "--device", "cpu"])
+    m = json.loads((out / "t.json").read_text())
+    assert m["labels"] == "ground truth" and m["n_train_images"] == 4
+
+
+def test_leaderboard_dag_adds_each_segmenters_ceiling(tmp_path, env):
+    r = snakemake(tmp_path, env, "-n", "leaderboard", "--config", "experiment=[cam,spn,center_prior]")
+    assert r.returncode == 0, r.stderr[-3000:]
+    # fullsup (DeepLab) and the generated fullsup_decouplednet_mobilenet_v2 (SPN's DecoupledNet) are trained
+    assert "fullsup_decouplednet_mobilenet_v2/round1/model.pt" in r.stdout
+    assert "results/demo/fullsup/round1/model.pt" in r.stdout
+    # the GT-trained ceiling has no pseudo labels, CAMs or reliable subset
+    assert "results/demo/fullsup/pseudo" not in r.stdout and "results/demo/fullsup/round1/reliable.json" not in r.stdout
+    assert "rule threshold_rule" in r.stdout and "rule threshold_sweep" in r.stdout

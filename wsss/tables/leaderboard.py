@@ -1,0 +1,143 @@
+"""The leaderboard: every selected experiment on the same data, against the fully-supervised ceiling.
+
+One row per experiment: pseudo labels on train_gt at the protocol threshold and at the oracle
+threshold (the sweep; labelled as such), pixels labelled and labelled correct, each round's val mIoU,
+the last round's val mIoU divided by the fullsup val mIoU of the same segmenter, and the cost (wall
+seconds summed, peak RSS the max, over the benchmark files of every job the experiment ran or reused:
+a shared classifier or CAM set counts in full for each experiment that uses it).
+"""
+from __future__ import annotations
+
+import math
+
+from wsss.io.files import atomic_path, read_json
+from wsss.tables.ficklenet import benchmark
+from wsss.tables.pages import pct
+
+
+def experiments(plan, selected) -> list[str]:
+    """The selection, then the fullsup experiments it is measured against (each once)."""
+    out = list(selected)
+    for exp in selected:
+        ceiling = plan.fullsup_of(exp)
+        if ceiling and ceiling not in out:
+            out.append(ceiling)
+    return out
+
+
+def benchmarks(plan, exp: str) -> list[str]:
+    """The benchmark TSVs of every job that made experiment exp's results."""
+    files = []
+    if not plan.ground_truth(exp):
+        loc = plan.localizer(exp)
+        if loc.trains:
+            files.append(plan.path("classifier_bench", clf=plan.classifier_key(exp)))
+        files += plan.shards("cams_bench", "train", cams=plan.cams_key(exp))
+        if plan.experiments[exp]["pseudo_labels"]["threshold"] == "otsu":
+            files.append(plan.path("threshold_bench", cams=plan.cams_key(exp)))
+        files += plan.shards("pseudo_bench", "train", exp=exp)
+    for r in plan.rounds(exp):
+        if not (r == 1 and plan.ground_truth(exp)):
+            files.append(plan.path("reliable_bench", exp=exp, r=r))
+        files.append(plan.path("segmentation_bench", exp=exp, r=r))
+        files += plan.shards("predict_bench", "val", exp=exp, r=r, split="val")
+        if r < plan.rounds(exp)[-1]:
+            files += plan.shards("predict_bench", "train", exp=exp, r=r, split="train")
+    return files
+
+
+def rows(plan, selected) -> list[dict]:
+    """{experiment, pseudo, sweep, rounds, fullsup, benchmarks}: the files each row is read from."""
+    out = []
+    for exp in experiments(plan, selected):
+        gt = plan.ground_truth(exp)
+        ceiling = plan.fullsup_of(exp)
+        out.append(dict(
+            experiment=exp, arch=plan.experiments[exp]["segmentation"]["arch"],
+            pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
+            sweep=None if gt else plan.eval_json(exp, "threshold_sweep"),
+            rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)],
+            fullsup=plan.last_val(ceiling) if ceiling else None,
+            benchmarks=benchmarks(plan, exp)))
+    return out
+
+
+def input_files(table_rows) -> list[str]:
+    files = []
+    for r in table_rows:
+        files += [f for f in (r["pseudo"], r["sweep"], r["fullsup"]) if f] + r["rounds"] + r["benchmarks"]
+    return list(dict.fromkeys(files))
+
+
+def _pct(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(100 * v, 2)
+
+
+def measure(row: dict) -> dict:
+    """One leaderboard row's numbers (mIoU in percent), read from its files."""
+    pseudo = read_json(row["pseudo"]) if row["pseudo"] else None
+    sweep = read_json(row["sweep"]) if row["sweep"] else None
+    val = [read_json(p)["miou"] for p in row["rounds"]]
+    ceiling = read_json(row["fullsup"])["miou"] if row["fullsup"] else None
+    bench = [benchmark(p) for p in row["benchmarks"]]
+    rss = [b["max_rss"] for b in bench if b["max_rss"] is not None]
+    return {"experiment": row["experiment"], "segmenter": row["arch"],
+            "pseudo_miou": _pct(pseudo["miou"]) if pseudo else None,
+            "pseudo_threshold": sweep["protocol_threshold"] if sweep else None,
+            "pseudo_miou_oracle": _pct(sweep["oracle_miou"]) if sweep else None,
+            "oracle_threshold": sweep["oracle_threshold"] if sweep else None,
+            "labelled_fraction": _pct(pseudo["labelled_fraction"]) if pseudo else None,
+            "labelled_accuracy": _pct(pseudo["labelled_accuracy"]) if pseudo else None,
+            "val_miou": [_pct(v) for v in val],
+            "fullsup_ratio": round(val[-1] / ceiling, 3) if ceiling else None,
+            "seconds": round(sum(b["s"] for b in bench if b["s"] is not None), 1),
+            "peak_rss_mb": round(max(rss), 1) if rss else None}
+
+
+def table(measured: list[dict]) -> list[str]:
+    n_rounds = max(len(m["val_miou"]) for m in measured)
+    lines = ["| experiment | segmenter | pseudo mIoU % (protocol threshold) | pseudo mIoU % ORACLE threshold | "
+             "pixels labelled % | labelled correct % | " + " | ".join(f"round {r} val mIoU %" for r in
+                                                                      range(1, n_rounds + 1)) +
+             " | val / fullsup | seconds | peak RSS MB |",
+             "|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|"]
+    fmt = lambda v: "" if v is None else f"{v:.1f}"  # noqa: E731
+    for m in measured:
+        th = "" if m["pseudo_threshold"] is None else f" ({m['pseudo_threshold']:.2f})"
+        oth = "" if m["oracle_threshold"] is None else f" ({m['oracle_threshold']:.2f})"
+        vals = [fmt(v) for v in m["val_miou"]] + [""] * (n_rounds - len(m["val_miou"]))
+        ratio = "" if m["fullsup_ratio"] is None else f"{m['fullsup_ratio']:.2f}"
+        lines.append(f"| {m['experiment']} | {m['segmenter']} | {fmt(m['pseudo_miou'])}{th if m['pseudo_miou'] is not None else ''} | "
+                     f"{fmt(m['pseudo_miou_oracle'])}{oth if m['pseudo_miou_oracle'] is not None else ''} | "
+                     f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
+                     f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} |")
+    return lines
+
+
+def chart(measured: list[dict], path, title: str) -> None:
+    """Last-round val mIoU and pseudo-label mIoU per experiment, the fullsup ratio written beside."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = [m["experiment"] for m in measured][::-1]
+    val = [m["val_miou"][-1] or 0 for m in measured][::-1]
+    pseudo = [m["pseudo_miou"] or 0 for m in measured][::-1]
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(names) + 1.5))
+    ax.barh(y + 0.2, val, 0.4, label="val mIoU (last round)", color="tab:blue")
+    ax.barh(y - 0.2, pseudo, 0.4, label="pseudo labels mIoU (train_gt, protocol)", color="tab:orange")
+    for yi, m in zip(y, measured[::-1]):
+        if m["fullsup_ratio"] is not None:
+            ax.text((m["val_miou"][-1] or 0) + 0.5, yi + 0.2, f"{m['fullsup_ratio']:.2f} of fullsup", va="center",
+                    fontsize=8)
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, max(val + pseudo + [1]) * 1.3)
+    ax.set_xlabel("mIoU %")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
