@@ -17,7 +17,7 @@ from wsss.io.files import atomic_path
 
 
 def make_optimizer(model, settings: dict):
-    """The pretrained part at lr, the new layers at 10 x lr (IRN/DeepLab practice).
+    """The pretrained part at backbone_lr_mult x lr (default 1), the new layers at 10 x lr (IRN/DeepLab practice).
 
     `sgd` (momentum 0.9) is the papers' choice for long schedules. `adam` is the default for the
     short CPU schedules here: with the multi-label loss averaged over classes the gradients of the
@@ -26,7 +26,13 @@ def make_optimizer(model, settings: dict):
     """
     old, new = model.param_groups()
     lr = settings["lr"]
-    groups = [{"params": old, "lr": lr, "base_lr": lr}, {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}]
+    mult = settings.get("backbone_lr_mult", 1.0)  # classifier recipe: 0 freezes the pretrained part
+    if mult == 0:
+        for p in old:
+            p.requires_grad_(False)
+        old = []
+    groups = [{"params": old, "lr": mult * lr, "base_lr": mult * lr},
+              {"params": new, "lr": 10 * lr, "base_lr": 10 * lr}]
     if settings.get("optimizer", "sgd") == "adam":
         return torch.optim.AdamW(groups, weight_decay=settings["weight_decay"])
     return torch.optim.SGD(groups, momentum=0.9, weight_decay=settings["weight_decay"])
