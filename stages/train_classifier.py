@@ -23,7 +23,8 @@ from wsss.localizers import get_localizer
 from wsss.ops.metrics import mean_average_precision
 from wsss.plots import loss_curve
 from wsss.device import pick_device
-from wsss.training import finish, fit, make_optimizer
+from wsss.codehash import code_hash
+from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint
 
 
 @torch.no_grad()
@@ -69,16 +70,20 @@ def run(args):
                                     tuple(args.scale_range))
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
+    run_id = fingerprint(settings=settings, epochs=args.epochs, crop=args.crop, scale_range=args.scale_range,
+                         seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
+                         data=files_digest([args.index, *args.superpixels]), code=code_hash("stages.train_classifier"))
     rows = fit(model, make_loader, localizer.step, opt, epochs=args.epochs, device=dev, work_dir=work, seed=args.seed,
-               desc="classifier", log_path=args.log)
+               desc="classifier", log_path=args.log, run_id=run_id)
     m = {"epochs": args.epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "backbone": settings["backbone"], "method": localizer.name,
          f"{args.eval_split}_mAP": mean_ap(localizer, model, index, index.splits[args.eval_split], args.crop, dev,
                                            sp_reader if localizer.needs_superpixels else None)}
-    finish(work, args.out, model=model.cpu().state_dict(), settings=settings, n_fg=index.n_classes - 1,
-           class_names=index.class_names)
+    save_checkpoint(args.out, model=model.cpu().state_dict(), settings=settings, n_fg=index.n_classes - 1,
+                    class_names=index.class_names)
     loss_curve(rows, args.curve, f"classifier ({settings['backbone']})")
     write_json(args.metrics, m)
+    drop_resume(work)  # only now: every output is written
     print(json.dumps(m))
 
 

@@ -25,7 +25,9 @@ from wsss.losses import get_loss
 from wsss.plots import loss_curve
 from wsss.segmenters import build_segmenter
 from wsss.device import pick_device
-from wsss.training import finish, fit, make_optimizer, shuffled_loader
+from wsss.codehash import code_hash
+from wsss.training import (drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint,
+                           shuffled_loader)
 
 
 class SegmentationSet:
@@ -91,14 +93,18 @@ def run(args):
     opt = make_optimizer(model, settings)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
+    run_id = fingerprint(settings=settings, epochs=args.epochs, crop=args.crop, scale_range=args.scale_range,
+                         seed=args.seed, ids=ids, data=files_digest([args.index, *(labels[i] for i in ids)]),
+                         code=code_hash("stages.train_segmentation"))
     rows = fit(model, shuffled_loader(data, settings["batch_size"], args.seed), step, opt, epochs=args.epochs,
-               device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log)
-    finish(work, args.out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
+               device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log, run_id=run_id)
+    save_checkpoint(args.out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, args.curve, f"segmentation ({settings['arch']})")
     m = {"epochs": args.epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "arch": settings["arch"], "loss": settings["loss"],
          "labels": "ground truth" if args.ground_truth else "pseudo"}
     write_json(args.metrics, m)
+    drop_resume(work)  # only now: every output is written
     print(json.dumps(m))
 
 

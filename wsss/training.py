@@ -6,6 +6,9 @@ reseeded at each epoch start, so a resumed run reproduces an uninterrupted one.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
 import time
 from pathlib import Path
 
@@ -61,17 +64,50 @@ def supervised_step(loss_fn):
     return step
 
 
+def fingerprint(**what) -> str:
+    """What a resume checkpoint belongs to (settings, schedule, seed, data and code hashes), as one digest."""
+    return hashlib.sha1(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def files_digest(paths) -> str:
+    """sha1 over the bytes of the given files, in order (the data a run learns from)."""
+    h = hashlib.sha1()
+    for p in paths:
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def _resume_state(ckpt: Path, run_id: str | None):
+    """The checkpoint's state if it belongs to this run; None (with a printed notice) when it is stale or
+    damaged: a stale one is discarded, a damaged one moved aside to <name>.corrupt."""
+    try:
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    except Exception as e:  # noqa: BLE001 -- any unreadable checkpoint is only a lost cache
+        aside = ckpt.with_name(ckpt.name + ".corrupt")
+        os.replace(ckpt, aside)
+        print(f"WARNING: resume checkpoint {ckpt} is damaged ({type(e).__name__}: {e}); moved to {aside}, "
+              "training starts over", flush=True)
+        return None
+    if run_id is not None and state.get("run_id") != run_id:
+        ckpt.unlink()
+        print(f"resume checkpoint {ckpt} belongs to other settings, data or code (run id {state.get('run_id')} "
+              f"!= {run_id}); discarded, training starts over", flush=True)
+        return None
+    return state
+
+
 def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, seed: int, desc: str,
-        log_path) -> list[dict]:
+        log_path, run_id: str | None = None) -> list[dict]:
     """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows.
 
     make_loader(epoch) gives that epoch's batches; step(model, batch, device) returns the loss.
+    run_id (see fingerprint) is stored in the checkpoint: a checkpoint of another run is not resumed.
     """
     work_dir = Path(work_dir)
     ckpt = work_dir / "last.pt"
     rows, start = [], 0
-    if ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    state = _resume_state(ckpt, run_id) if ckpt.is_file() else None
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         rows, start = state["log"], state["epoch"] + 1
@@ -97,7 +133,8 @@ def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, s
                "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
         rows.append(row)
         print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
-        save_checkpoint(ckpt, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch, log=rows)
+        save_checkpoint(ckpt, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch, log=rows,
+                        run_id=run_id)
     write_log(log_path, rows)
     return rows
 
@@ -109,7 +146,6 @@ def write_log(path, rows) -> None:
         w.writerows(rows)
 
 
-def finish(work_dir, out_path, **final) -> None:
-    """Write the final model and drop the resume checkpoint."""
-    save_checkpoint(out_path, **final)
+def drop_resume(work_dir) -> None:
+    """Remove the resume checkpoint: call it only after every output of the job is written."""
     (Path(work_dir) / "last.pt").unlink(missing_ok=True)

@@ -6,6 +6,7 @@ into place, so a killed job never leaves a file that looks complete.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -20,11 +21,35 @@ from wsss.errors import BadInputError
 IGNORE = 255
 
 
+def remove_stale_tmp(path: Path) -> None:
+    """Delete `.<name>.*.tmp` siblings a killed writer of `path` left behind (one writer per artifact)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+
+
+def free_space(path: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(path).free / 2 ** 30:.2f} GiB free on its filesystem"
+    except OSError:
+        return "free space unknown"
+
+
+def _is_write_failure(e: BaseException) -> bool:
+    """A full disk, quota, read-only or permission error (torch reports a full disk as 'enforce fail')."""
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
+    return isinstance(e, RuntimeError) and ("enforce fail" in str(e) or "file write failed" in str(e))
+
+
 @contextlib.contextmanager
 def atomic_path(path, is_dir: bool = False):
-    """Yield a temporary path next to `path`; rename it onto `path` only on success."""
+    """Yield a temporary path next to `path`; rename it onto `path` only on success.
+
+    Stale temporaries of an earlier killed writer are removed first; a failed write says how much
+    space the target filesystem has left (a full disk otherwise surfaces as an obscure library error)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(path)
     if is_dir:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     else:
@@ -37,11 +62,14 @@ def atomic_path(path, is_dir: bool = False):
         if is_dir and path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.unlink(missing_ok=True)
+        if _is_write_failure(e):
+            raise BadInputError(f"{path}: writing it failed ({e}); {free_space(path.parent)}. Free space or "
+                                "fix the permissions of that directory, then rerun.") from e
         raise
 
 
