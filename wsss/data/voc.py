@@ -16,7 +16,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from wsss.errors import BadInputError
-from wsss.io.files import IGNORE, read_label, write_label
+from wsss.io.files import IGNORE, read_image, read_label, write_label
 
 CLASS_NAMES = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
                "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
@@ -101,6 +101,7 @@ def build_index(ids_by_split, image_dir, mask_of, class_names) -> dict:
         ipath = Path(image_dir) / f"{image_id}.jpg"
         if not ipath.is_file():
             raise BadInputError(f"{ipath}: image listed in the split files is missing.")
+        read_image(ipath)  # decoded in full once: a truncated JPEG stops here, not after training
         mpath = mask_of(image_id)
         mask = read_label(mpath)
         index["images"][image_id] = str(ipath)
@@ -113,5 +114,8 @@ def build_index(ids_by_split, image_dir, mask_of, class_names) -> dict:
             index["skipped"][i] = "no object class in the mask (only background/void)"
             warnings.warn(f"{index['masks'][i]}: no object class; left out of split '{split}'")
         splits[split] = keep
+        if not keep:
+            raise BadInputError(f"split '{split}' is empty: {len(ids)} listed, {len(ids) - len(keep)} dropped as "
+                                "background-only. Check the split's list file and its masks.")
     index["splits"] = splits
     return index

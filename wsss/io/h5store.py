@@ -19,6 +19,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from wsss.io.artifacts import open_checked
 from wsss.io.files import atomic_path
 
 
@@ -58,7 +59,7 @@ class ShardReader:
     """Read-only access to one or more shards, looked up by image id."""
 
     def __init__(self, paths):
-        self._files = [h5py.File(p, "r") for p in paths]
+        self._files = [open_checked(p, lambda q: h5py.File(q, "r"), "HDF5 shard") for p in paths]
         self._where = {k: f for f in self._files for k, v in f.items() if isinstance(v, h5py.Dataset)}
 
     @property

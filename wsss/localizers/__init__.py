@@ -12,9 +12,9 @@ def get_localizer(name: str):
 def load_classifier(path, device="cpu"):
     """A trained classifier checkpoint {model, settings (config `classifier`), n_fg, class_names} ->
     (network in eval mode on device, the checkpoint dict, its localizer: settings["method"])."""
-    import torch
+    from wsss.io.artifacts import load_torch
 
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = load_torch(path, "classifier checkpoint")
     localizer = get_localizer(state["settings"].get("method", "cam"))
     model = localizer.build(state["settings"], state["n_fg"], pretrained=False)
     model.load_state_dict(state["model"])

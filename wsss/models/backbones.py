@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torchvision.models as tvm
 
+from wsss.io.artifacts import load_torch
 from wsss.errors import BadInputError
 
 BACKBONES = ("mobilenet_v2", "vgg16", "resnet50", "resnet101")
@@ -44,10 +45,13 @@ def load_imagenet_state(name: str, weights_path: str | None = None) -> dict:
         p = Path(weights_path)
         if not p.is_file():
             raise BadInputError(f"{p}: weights file for {name} given in config (weights_path) does not exist.")
-        return torch.load(p, map_location="cpu", weights_only=True)
+        return load_torch(p, f"{name} weights file", artifact=False, weights_only=True,
+                          remedy="Replace it with an intact copy (weights_path in config.yaml).")
     target = weight_file(name)
     if target.is_file():
-        return torch.load(target, map_location="cpu", weights_only=True)
+        return load_torch(target, f"{name} ImageNet weights file", artifact=False, weights_only=True,
+                          remedy="Delete it and rerun scripts/setup.sh (MobileNetV2) or let torchvision download "
+                                 "it again.")
     try:
         return w.get_state_dict(progress=False, check_hash=True)
     except Exception as e:

@@ -18,9 +18,9 @@ def build_segmenter(settings: dict, n_classes: int, pretrained: bool | None = No
 def load_segmenter(path, device="cpu"):
     """A trained segmenter checkpoint {model, settings (config `segmentation`), n_classes} ->
     (network in eval mode on device, the checkpoint dict)."""
-    import torch
+    from wsss.io.artifacts import load_torch
 
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = load_torch(path, "segmenter checkpoint")
     model = build_segmenter(state["settings"], state["n_classes"], pretrained=False)
     model.load_state_dict(state["model"])
     return model.to(device).eval(), state

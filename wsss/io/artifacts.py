@@ -1,0 +1,44 @@
+"""Reading artifacts that may be damaged (truncated HDF5 shards, checkpoints, weights files).
+
+A damaged file becomes a BadInputError that names it and the remedy. An intermediate artifact (one the
+DAG writes: a shard, a model.pt) is moved aside to <name>.damaged first, so the next `snakemake` sees it
+missing and reruns exactly the job that writes it; nothing else is deleted. Inputs the DAG does not
+write (weights in the torch hub cache, dataset files) are left in place: the message says how to
+replace them.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wsss.errors import BadInputError
+
+
+def move_aside(path) -> Path:
+    aside = Path(f"{path}.damaged")
+    os.replace(path, aside)
+    return aside
+
+
+def open_checked(path, opener, kind: str, artifact: bool = True, remedy: str = ""):
+    """opener(path), or a BadInputError naming the file, what is wrong and the fix."""
+    try:
+        return opener(path)
+    except BadInputError:
+        raise
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: {kind} is missing. {remedy or 'Rerun snakemake to build it.'}") from None
+    except Exception as e:  # noqa: BLE001 -- h5py, zipfile and torch raise many types for a truncated file
+        reason = f"{type(e).__name__}: {e}".splitlines()[0]
+        if artifact and Path(path).is_file():
+            aside = move_aside(path)
+            raise BadInputError(f"{path}: damaged {kind} ({reason}). Moved to {aside}; rerun snakemake and the job "
+                                "that writes it runs again.") from None
+        raise BadInputError(f"{path}: damaged {kind} ({reason}). {remedy}") from None
+
+
+def load_torch(path, kind: str = "checkpoint", artifact: bool = True, remedy: str = "", weights_only: bool = False):
+    import torch
+
+    return open_checked(path, lambda p: torch.load(p, map_location="cpu", weights_only=weights_only), kind,
+                        artifact, remedy)
