@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 import torch
 import torch.nn.functional as F
 

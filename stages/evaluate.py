@@ -9,7 +9,6 @@ ignored. An image with no prediction counts as all-wrong and is reported in `n_m
 """
 from __future__ import annotations
 
-
 import numpy as np
 from tqdm import tqdm
 

@@ -16,10 +16,10 @@ from tqdm import tqdm
 from wsss import cli
 from wsss.data.dataset import Index
 from wsss.data.spn_data import DEFAULT_SIZES
+from wsss.device import pick_device
 from wsss.io.files import read_image
 from wsss.io.h5store import ShardReader, ShardWriter, write_cam
 from wsss.localizers import get_localizer, load_classifier
-from wsss.device import pick_device
 
 
 def get_args_parser():

@@ -17,13 +17,13 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from wsss import cli
-from wsss.ops.crf import dense_crf
 from wsss.data.dataset import Index
+from wsss.data.transforms import resize, to_tensor
+from wsss.device import pick_device
 from wsss.io.files import atomic_path, read_image, write_json, write_label
+from wsss.ops.crf import dense_crf
 from wsss.ops.reliability import class_scatter
 from wsss.segmenters import load_segmenter
-from wsss.device import pick_device
-from wsss.data.transforms import resize, to_tensor
 
 
 @torch.no_grad()

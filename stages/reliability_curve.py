@@ -12,12 +12,11 @@ every class pooled together. A falling curve means scatter ranks the annotations
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from wsss import cli
 from wsss.data.dataset import Index
-from wsss.io.files import IGNORE, atomic_path, read_json, read_label, write_json
+from wsss.io.files import IGNORE, read_json, read_label, write_json
 from wsss.io.labels import label_paths
 
 
@@ -54,10 +53,7 @@ def curve(per_class: dict[int, list[tuple[float, float]]]) -> tuple[np.ndarray, 
 
 
 def plot(ks, mean_iou, counts, k_selected, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from wsss.plots import plt, save_figure
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(counts, 100 * mean_iou)
@@ -69,10 +65,7 @@ def plot(ks, mean_iou, counts, k_selected, path, title):
     ax.set_ylabel("mean annotation IoU (%)")
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def get_args_parser():

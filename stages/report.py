@@ -16,10 +16,9 @@ import numpy as np
 from PIL import Image
 
 from wsss import cli
-
 from wsss.data.dataset import Index
-from wsss.io.h5store import ShardReader
 from wsss.io.files import atomic_path, colorize, read_image, read_json, read_label
+from wsss.io.h5store import ShardReader
 from wsss.io.labels import label_paths
 from wsss.tables.pages import pct, read_published, write_pages
 

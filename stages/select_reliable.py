@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-
 from wsss import cli
 from wsss.io.files import read_json, write_json
 from wsss.ops.reliability import select_top_k

@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from wsss import cli
 from wsss.data.dataset import Index
-from wsss.io.h5store import ShardWriter
 from wsss.io.files import read_image
+from wsss.io.h5store import ShardWriter
 
 
 def superpixel_map(img: np.ndarray, n_segments: int, compactness: float) -> np.ndarray:

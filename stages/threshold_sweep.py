@@ -12,16 +12,14 @@ from tqdm import tqdm
 
 from wsss import cli
 from wsss.data.dataset import Index
-from wsss.io.files import atomic_path, read_json, read_label, write_json
+from wsss.io.files import read_json, read_label, write_json
 from wsss.io.h5store import ShardReader
 from wsss.ops.metrics import confusion, scores
 from wsss.ops.thresholds import Sweep, thresholded
 
 
 def plot(thresholds, miou, protocol, protocol_miou, path, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from wsss.plots import plt, save_figure
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(thresholds, [100 * m for m in miou], marker=".", label="sweep on train_gt (oracle)")
@@ -34,10 +32,7 @@ def plot(thresholds, miou, protocol, protocol_miou, path, title):
     ax.set_ylabel("pseudo-label mIoU % (train_gt)")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def get_args_parser():

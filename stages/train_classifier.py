@@ -15,15 +15,15 @@ import numpy as np
 import torch
 
 from wsss import cli
+from wsss.codehash import code_hash
 from wsss.data.dataset import Index
 from wsss.data.spn_data import DEFAULT_SIZES
+from wsss.device import pick_device
 from wsss.io.files import read_image, write_json
 from wsss.io.h5store import ShardReader
 from wsss.localizers import get_localizer
 from wsss.ops.metrics import mean_average_precision
 from wsss.plots import loss_curve
-from wsss.device import pick_device
-from wsss.codehash import code_hash
 from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint
 
 

@@ -13,42 +13,19 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from wsss import cli
+from wsss.codehash import code_hash
+from wsss.data.augmented import AugmentedImages
 from wsss.data.dataset import Index
-from wsss.data.transforms import augment, to_tensor
-from wsss.io.files import read_image, read_json, read_label, write_json
+from wsss.device import pick_device
+from wsss.io.files import read_json, write_json
 from wsss.io.labels import label_paths
 from wsss.losses import get_loss
 from wsss.plots import loss_curve
 from wsss.segmenters import build_segmenter
-from wsss.device import pick_device
-from wsss.codehash import code_hash
-from wsss.training import (drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint,
-                           shuffled_loader)
-
-
-class SegmentationSet:
-    """(image, label map, multi-hot image labels) with the training augmentation, seeded by (seed, epoch, item)."""
-
-    def __init__(self, index: Index, ids, labels: dict, crop: int, seed: int, scale_range=(0.5, 1.5)):
-        self.index, self.ids, self.labels, self.crop, self.seed, self.epoch = index, list(ids), labels, crop, seed, 0
-        self.scale_range = scale_range
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, i):
-        image_id = self.ids[i]
-        rng = np.random.default_rng([self.seed, self.epoch, i])
-        img = read_image(self.index.images[image_id])
-        label = read_label(self.labels[image_id])
-        if label.shape != img.shape[:2]:
-            raise ValueError(f"{self.labels[image_id]}: label {label.shape} does not match image {img.shape[:2]}")
-        img, label = augment(img, label, self.crop, rng, self.scale_range)
-        return to_tensor(img), torch.from_numpy(label.astype(np.int64)), torch.from_numpy(self.index.multi_hot(image_id))
+from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint, shuffled_loader
 
 
 def segmentation_step(settings: dict):
@@ -87,7 +64,7 @@ def run(args):
     if missing:
         raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, e.g. {missing[:3]}")
     step = segmentation_step(settings)
-    data = SegmentationSet(index, ids, labels, args.crop, args.seed, tuple(args.scale_range))
+    data = AugmentedImages(index, ids, args.crop, args.seed, tuple(args.scale_range), labels)
     torch.manual_seed(args.seed)
     model = build_segmenter(settings, index.n_classes)
     opt = make_optimizer(model, settings)

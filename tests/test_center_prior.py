@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stages import extract_cams, prepare_data
-from tests.test_workflow import snakemake, write_yaml
+from tests.test_workflow import snakemake
 from wsss.data import demo as demo_data
 from wsss.localizers.center_prior import center_gaussian
 

@@ -8,7 +8,6 @@ from stages import leaderboard
 from tests.test_ficklenet_table import BENCH_HEADER, write
 from tests.test_stage_units import tiny_index
 from tests.test_workflow import snakemake
-from wsss.io.files import write_json
 
 
 def test_rows_ratio_and_costs(tmp_path):

@@ -9,7 +9,7 @@ import torch.nn as nn
 from stages import evaluate, predict, select_reliable
 from wsss.data.transforms import augment
 from wsss.io.files import IGNORE, read_json, read_label, write_json, write_label
-from wsss.training import fit, write_log
+from wsss.training import fit
 
 
 def tiny_index(tmp_path, masks: dict, labels: dict, split="val"):

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from wsss.data.transforms import _MEAN, to_tensor
 from wsss.io.files import read_image
 from wsss.models.spn import STRIDE
-from wsss.data.transforms import _MEAN, to_tensor
 
 DEFAULT_SIZES = (250, 300, 350, 400, 450, 500)
 

@@ -12,28 +12,6 @@ from wsss.localizers import register
 from wsss.localizers.base import Localizer, Maps, max_normalise
 
 
-class ClassificationSet:
-    """(image tensor, multi-hot labels) with the training augmentation, seeded by (seed, epoch, item)."""
-
-    def __init__(self, index, ids, crop: int, seed: int, scale_range=(0.5, 1.5)):
-        self.index, self.ids, self.crop, self.seed, self.epoch = index, list(ids), crop, seed, 0
-        self.scale_range = scale_range
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, i):
-        import torch
-
-        from wsss.data.transforms import augment, to_tensor
-        from wsss.io.files import read_image
-
-        image_id = self.ids[i]
-        rng = np.random.default_rng([self.seed, self.epoch, i])
-        img, _ = augment(read_image(self.index.images[image_id]), None, self.crop, rng, self.scale_range)
-        return to_tensor(img), torch.from_numpy(self.index.multi_hot(image_id))
-
-
 def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: str, device) -> np.ndarray:
     """(K, H, W) float32 maps in [0, 1] for the given 1-based class ids."""
     import torch
@@ -72,9 +50,10 @@ class CAM(Localizer):
         return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
     def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5)):
+        from wsss.data.augmented import AugmentedImages
         from wsss.training import shuffled_loader
 
-        data = ClassificationSet(index, ids, crop, seed, scale_range)
+        data = AugmentedImages(index, ids, crop, seed, scale_range)
         return shuffled_loader(data, settings["batch_size"], seed)
 
     def step(self, model, batch, device):

@@ -16,8 +16,8 @@ import torch
 import torch.nn as nn
 import torchvision.models as tvm
 
-from wsss.io.artifacts import load_torch
 from wsss.errors import BadInputError
+from wsss.io.artifacts import load_torch
 
 BACKBONES = ("mobilenet_v2", "vgg16", "resnet50", "resnet101")
 

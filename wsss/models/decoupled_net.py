@@ -23,7 +23,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from wsss.models.backbones import BackboneNet, build_backbone
-
 from wsss.segmenters.decouplednet import ARCHS
 
 

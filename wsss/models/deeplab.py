@@ -6,7 +6,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from wsss.models.backbones import BackboneNet, build_backbone
-
 from wsss.segmenters.deeplab import ARCHS
 
 

@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from wsss.ops.crf import dense_crf
-from wsss.io.files import IGNORE
 from wsss.data.transforms import denormalise
+from wsss.io.files import IGNORE
+from wsss.ops.crf import dense_crf
 
 
 def grow(seeds: np.ndarray, probs: np.ndarray, classes, fg_threshold: float, bg_threshold: float) -> np.ndarray:

@@ -7,7 +7,7 @@ import csv
 import json
 
 from wsss.config import ablations
-from wsss.io.files import atomic_path, read_json
+from wsss.io.files import read_json
 from wsss.tables.pages import pct, published_value
 
 
@@ -95,9 +95,7 @@ def table(table_rows, published: dict) -> list[str]:
 
 
 def seeds_plot(table_rows, path, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from wsss.plots import plt, save_figure
 
     names = [r["experiment"] for r in table_rows]
     miou = [100 * read_json(r["seeds"])["miou"] for r in table_rows]
@@ -108,7 +106,4 @@ def seeds_plot(table_rows, path, title):
     ax.set_xlim(0, max(miou + [1]) * 1.15)  # room for the value labels
     ax.set_xlabel("seeds mIoU % on train (unlabelled = miss)")
     ax.set_title(title)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-from wsss.io.files import atomic_path, read_json
+from wsss.io.files import read_json
 from wsss.tables.ficklenet import benchmark
-from wsss.tables.pages import pct
 
 
 def experiments(plan, selected) -> list[str]:
@@ -116,10 +115,9 @@ def table(measured: list[dict]) -> list[str]:
 
 def chart(measured: list[dict], path, title: str) -> None:
     """Last-round val mIoU and pseudo-label mIoU per experiment, the fullsup ratio written beside."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    from wsss.plots import plt, save_figure
 
     names = [m["experiment"] for m in measured][::-1]
     val = [m["val_miou"][-1] or 0 for m in measured][::-1]
@@ -137,7 +135,4 @@ def chart(measured: list[dict], path, title: str) -> None:
     ax.set_xlabel("mIoU %")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

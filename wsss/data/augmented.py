@@ -1,0 +1,36 @@
+"""Training items with the augmentation of the scale convention (wsss.data.transforms.augment)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class AugmentedImages:
+    """Items of `ids`: (image, multi-hot labels), or (image, label map, multi-hot labels) when `labels`
+    maps ids to label PNGs. Augmentation is seeded by (seed, epoch, item), so a resumed epoch sees the
+    same crops; the loader factory sets `epoch` (wsss.training.shuffled_loader)."""
+
+    def __init__(self, index, ids, crop: int, seed: int, scale_range=(0.5, 1.5), labels: dict | None = None):
+        self.index, self.ids, self.crop, self.seed, self.epoch = index, list(ids), crop, seed, 0
+        self.scale_range, self.labels = scale_range, labels
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        import torch
+
+        from wsss.data.transforms import augment, to_tensor
+        from wsss.io.files import read_image, read_label
+
+        image_id = self.ids[i]
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        img = read_image(self.index.images[image_id])
+        targets = torch.from_numpy(self.index.multi_hot(image_id))
+        if self.labels is None:
+            img, _ = augment(img, None, self.crop, rng, self.scale_range)
+            return to_tensor(img), targets
+        label = read_label(self.labels[image_id])
+        if label.shape != img.shape[:2]:
+            raise ValueError(f"{self.labels[image_id]}: label {label.shape} does not match image {img.shape[:2]}")
+        img, label = augment(img, label, self.crop, rng, self.scale_range)
+        return to_tensor(img), torch.from_numpy(label.astype(np.int64)), targets
