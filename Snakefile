@@ -2,9 +2,12 @@
 #   snakemake --cores 2                       # the synthetic demo (config.yaml)
 #   snakemake --cores 8 --config dataset=voc12
 #   snakemake --workflow-profile workflow/profiles/slurm
+import sys
+
 from snakemake.exceptions import WorkflowError
 
 from wsss.config import ConfigError, experiment_config, experiment_names, validate, with_ablations, with_fullsup
+from wsss.io.artifacts import damaged_artifacts
 from wsss.registry import UnknownName
 
 configfile: "config.yaml"
@@ -15,6 +18,10 @@ try:
     EXPERIMENTS = {name: experiment_config(config, name) for name in config["experiments"]}
 except (ConfigError, UnknownName) as e:
     raise WorkflowError(str(e))
+
+for damaged in damaged_artifacts(f"results/{config['dataset']}"):  # truncated shards / models: rebuilt now
+    print(f"WARNING: {damaged.with_suffix('')} does not have the size it was written with; moved to {damaged}, "
+          "the job that writes it runs again", file=sys.stderr)
 
 report: "workflow/report/workflow.rst"
 

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from wsss.io.artifacts import record_size
 from wsss.io.files import atomic_path
 
 
@@ -42,8 +43,10 @@ def make_optimizer(model, settings: dict):
 
 
 def save_checkpoint(path, **state) -> None:
+    """torch.save, atomically, with the size recorded (wsss.io.artifacts: a truncated copy is rebuilt)."""
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
+    record_size(path)
 
 
 def shuffled_loader(dataset, batch_size: int, seed: int):

@@ -14,6 +14,28 @@ from pathlib import Path
 from wsss.errors import BadInputError
 
 
+def size_record(path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.size")
+
+
+def record_size(path) -> None:
+    """Remember the size of a finished artifact (HDF5 shard, model.pt) beside it, hidden."""
+    size_record(path).write_text(str(Path(path).stat().st_size))
+
+
+def damaged_artifacts(root) -> list[Path]:
+    """Artifacts under root whose size differs from the size recorded when they were written (truncated or
+    overwritten): moved aside to <name>.damaged, so the same `snakemake` command rebuilds them."""
+    moved = []
+    for rec in sorted(Path(root).rglob(".*.size")):
+        path = rec.with_name(rec.name[1:-len(".size")])
+        if path.is_file() and str(path.stat().st_size) != rec.read_text().strip():
+            moved.append(move_aside(path))
+            rec.unlink()
+    return moved
+
+
 def move_aside(path) -> Path:
     aside = Path(f"{path}.damaged")
     os.replace(path, aside)

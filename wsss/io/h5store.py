@@ -19,7 +19,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from wsss.io.artifacts import open_checked
+from wsss.io.artifacts import open_checked, record_size
 from wsss.io.files import atomic_path
 
 
@@ -47,6 +47,8 @@ class ShardWriter:
     def __exit__(self, exc_type, exc, tb):
         self._f.close()
         self._ctx.__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            record_size(self.path)
         return False
 
 
