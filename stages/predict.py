@@ -69,7 +69,8 @@ def run(args):
     model, _ = load_segmenter(args.checkpoint, dev)
     result = {}
     with atomic_path(args.out_dir, is_dir=True) as tmp:
-        for image_id in tqdm(index.shard(args.split, args.shard, args.shards), desc=f"predict {args.split} shard {args.shard}"):
+        ids = index.shard(args.split, args.shard, args.shards)
+        for image_id in tqdm(ids, desc=f"predict {args.split} shard {args.shard}"):
             img = read_image(index.images[image_id])
             probs = predict_probs(model, img, dev, index.labels[image_id] if args.clean else None,
                                   scales=args.scales)

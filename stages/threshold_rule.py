@@ -2,7 +2,8 @@
 Otsu on the pooled per-pixel max of the labelled classes' maps over the train images). Reads no
 ground truth.
 
-    python -m stages.threshold_rule --cams cams/cam_x/train_000.h5 cams/cam_x/train_001.h5 --out cams/cam_x/threshold.json
+    python -m stages.threshold_rule --cams cams/cam_x/train_000.h5 cams/cam_x/train_001.h5 \
+        --out cams/cam_x/threshold.json
 """
 from __future__ import annotations
 

@@ -48,7 +48,8 @@ def get_args_parser():
 
 def run(args):
     index = Index(args.index)
-    protocol = float(args.protocol) if args.protocol.replace(".", "", 1).isdigit() else read_json(args.protocol)["threshold"]
+    fixed = args.protocol.replace(".", "", 1).isdigit()
+    protocol = float(args.protocol) if fixed else read_json(args.protocol)["threshold"]
     sweep = Sweep(index.n_classes)
     at_protocol = 0
     with ShardReader(args.cams) as reader:
@@ -65,7 +66,8 @@ def run(args):
                            "oracle_threshold": sweep.thresholds[best], "oracle_miou": miou[best],
                            "protocol_threshold": protocol, "protocol_miou": protocol_miou})
     plot(sweep.thresholds, miou, protocol, protocol_miou, args.png, args.title)
-    print(f"protocol {protocol:.3f}: {100 * protocol_miou:.1f}; oracle {sweep.thresholds[best]}: {100 * miou[best]:.1f}")
+    print(f"protocol {protocol:.3f}: {100 * protocol_miou:.1f}; "
+          f"oracle {sweep.thresholds[best]}: {100 * miou[best]:.1f}")
 
 
 def main(argv=None):

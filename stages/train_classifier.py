@@ -24,7 +24,7 @@ from wsss.io.h5store import ShardReader
 from wsss.localizers import get_localizer
 from wsss.ops.metrics import mean_average_precision
 from wsss.plots import loss_curve
-from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint
+from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, rows_steps, save_checkpoint
 
 
 @torch.no_grad()
@@ -68,14 +68,16 @@ def run(args):
     sp_reader = ShardReader(args.superpixels) if args.superpixels else None
     make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes,
                                     tuple(args.scale_range))
+    epochs = cli.epochs_for(args, make_loader)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
-    run_id = fingerprint(settings=settings, epochs=args.epochs, crop=args.crop, scale_range=args.scale_range,
+    run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
                          seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
                          data=files_digest([args.index, *args.superpixels]), code=code_hash("stages.train_classifier"))
-    rows = fit(model, make_loader, localizer.step, opt, epochs=args.epochs, device=dev, work_dir=work, seed=args.seed,
+    rows = fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
                desc="classifier", log_path=args.log, run_id=run_id)
-    m = {"epochs": args.epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
+    m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
+         "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "backbone": settings["backbone"], "method": localizer.name,
          f"{args.eval_split}_mAP": mean_ap(localizer, model, index, index.splits[args.eval_split], args.crop, dev,
                                            sp_reader if localizer.needs_superpixels else None)}

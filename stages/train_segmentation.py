@@ -25,7 +25,16 @@ from wsss.io.labels import label_paths
 from wsss.losses import get_loss
 from wsss.plots import loss_curve
 from wsss.segmenters import build_segmenter
-from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, save_checkpoint, shuffled_loader
+from wsss.training import (
+    drop_resume,
+    files_digest,
+    fingerprint,
+    fit,
+    make_optimizer,
+    rows_steps,
+    save_checkpoint,
+    shuffled_loader,
+)
 
 
 def segmentation_step(settings: dict):
@@ -62,7 +71,8 @@ def run(args):
     ids = read_json(args.manifest)["ids"] if args.manifest else sorted(labels)
     missing = [i for i in ids if i not in labels]
     if missing:
-        raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, e.g. {missing[:3]}")
+        raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, "
+                         f"e.g. {missing[:3]}")
     step = segmentation_step(settings)
     data = AugmentedImages(index, ids, args.crop, args.seed, tuple(args.scale_range), labels)
     torch.manual_seed(args.seed)
@@ -70,14 +80,17 @@ def run(args):
     opt = make_optimizer(model, settings)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
-    run_id = fingerprint(settings=settings, epochs=args.epochs, crop=args.crop, scale_range=args.scale_range,
+    make_loader = shuffled_loader(data, settings["batch_size"], args.seed)
+    epochs = cli.epochs_for(args, make_loader)
+    run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
                          seed=args.seed, ids=ids, data=files_digest([args.index, *(labels[i] for i in ids)]),
                          code=code_hash("stages.train_segmentation"))
-    rows = fit(model, shuffled_loader(data, settings["batch_size"], args.seed), step, opt, epochs=args.epochs,
+    rows = fit(model, make_loader, step, opt, epochs=epochs,
                device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log, run_id=run_id)
     save_checkpoint(args.out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, args.curve, f"segmentation ({settings['arch']})")
-    m = {"epochs": args.epochs, "final_loss": rows[-1]["loss"], "train_seconds": round(time.time() - t0, 1),
+    m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
+         "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "arch": settings["arch"], "loss": settings["loss"],
          "labels": "ground truth" if args.ground_truth else "pseudo"}
     write_json(args.metrics, m)

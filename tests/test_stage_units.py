@@ -213,3 +213,14 @@ def test_fit_resumes_from_its_checkpoint_to_the_same_weights(tmp_path):
     assert len(rows) == 3
     for a, b in zip(ref.parameters(), resumed.parameters()):
         assert torch.equal(a, b)
+
+
+def test_iterations_give_the_fewest_epochs_with_that_many_steps():
+    from argparse import Namespace
+
+    from wsss import cli
+
+    loader = lambda epoch: [None] * 4  # noqa: E731 -- 4 steps per epoch
+    assert cli.epochs_for(Namespace(epochs=7, iterations=None), loader) == 7
+    assert cli.epochs_for(Namespace(epochs=7, iterations=9), loader) == 3
+    assert cli.epochs_for(Namespace(epochs=7, iterations=8), loader) == 2

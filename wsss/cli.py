@@ -42,6 +42,9 @@ def add_training_args(ap, section: str) -> None:
     """What every training stage takes: settings, schedule, outputs, device."""
     add_settings_arg(ap, section)
     ap.add_argument("--epochs", type=int, required=True)
+    ap.add_argument("--iterations", type=int, default=None,
+                    help="schedule in optimizer steps (the papers' unit): the fewest epochs with at least this many "
+                         "steps; overrides --epochs")
     ap.add_argument("--crop", type=int, required=True, help="square training crop, pixels")
     ap.add_argument("--scale-range", type=float, nargs=2, default=(0.5, 1.5), metavar=("LO", "HI"),
                     help="training images are rescaled by U(LO, HI) x their original size")
@@ -49,6 +52,14 @@ def add_training_args(ap, section: str) -> None:
         ap.add_argument(name, required=True)
     ap.add_argument("--seed", type=int, default=0)
     add_device_args(ap)
+
+
+def epochs_for(args, make_loader) -> int:
+    """--epochs, or the fewest epochs that give --iterations optimizer steps."""
+    if not args.iterations:
+        return args.epochs
+    steps = max(1, len(make_loader(0)))
+    return max(1, -(-args.iterations // steps))
 
 
 def set_threads(args) -> None:

@@ -173,7 +173,8 @@ def with_fullsup(config: dict) -> dict:
         arch = over.get("segmentation", {}).get("arch", config["segmentation"]["arch"])
         ceiling = fullsup_name(config, arch)
         if ceiling not in config["experiments"]:
-            config["experiments"][ceiling] = deep_merge(config["experiments"][FULLSUP], {"segmentation": {"arch": arch}})
+            config["experiments"][ceiling] = deep_merge(config["experiments"][FULLSUP],
+                                                        {"segmentation": {"arch": arch}})
     return config
 
 

@@ -132,7 +132,7 @@ def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, s
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-        row = {"epoch": epoch + 1, "loss": sum(losses) / max(len(losses), 1),
+        row = {"epoch": epoch + 1, "loss": sum(losses) / max(len(losses), 1), "steps": len(losses),
                "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
         rows.append(row)
         print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
@@ -142,9 +142,14 @@ def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, s
     return rows
 
 
+def rows_steps(rows) -> int:
+    """Optimizer steps the logged epochs took."""
+    return int(sum(r.get("steps", 0) for r in rows))
+
+
 def write_log(path, rows) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["epoch", "loss", "lr", "seconds"])
+        w = csv.DictWriter(f, fieldnames=["epoch", "loss", "lr", "seconds", "steps"], restval="")
         w.writeheader()
         w.writerows(rows)
 

@@ -9,6 +9,7 @@ rule train_segmentation:
         settings=lambda wc: settings(wc.exp, "segmentation"),
         labels=lambda wc, input: segmentation_labels_args(input),
         epochs=DS["segmentation_epochs"],
+        iterations=f"--iterations {DS['segmentation_iterations']}" if DS["segmentation_iterations"] else "",
         crop=DS["crop_size"],
         scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
@@ -20,6 +21,6 @@ rule train_segmentation:
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_segmentation --index {input.index} {params.labels} "
-        "--settings {params.settings} --epochs {params.epochs} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} "
+        "--settings {params.settings} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} "
         "--log {output.log} --metrics {output.metrics} --curve {output.curve} --device {params.device} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"

@@ -48,7 +48,8 @@ class FickleNet(CAM):
         "p": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.9, "description": "dropout rate"},
         "kernel": {"enum": [3, 5, 7], "default": 3},
         "center_preserving": {"type": "boolean", "default": True, "description": "false: plain dropout (ablation)"},
-        "expansion": {"type": "boolean", "default": True, "description": "false: per-window loop (time/memory ablation)"},
+        "expansion": {"type": "boolean", "default": True,
+                      "description": "false: per-window loop (time/memory ablation)"},
         "stochastic_train": {"type": "boolean", "default": True, "description": "false: train without the dropout"},
     }
     cams_section = "fickle"
@@ -60,10 +61,12 @@ class FickleNet(CAM):
         "stochastic": {"type": "boolean", "default": True, "description": "false: one pass without dropout (ablation)"},
         "sampler": {"enum": ["counts", "masks"], "default": "counts",
                     "description": "counts: draw each selection's kept-unit counts per (channel, tap), all its "
-                                   "Grad-CAM depends on (same law, fast); masks: draw the full masks (the exact reference)"},
+                                   "Grad-CAM depends on (same law, fast); masks: draw the full masks "
+                                   "(the exact reference)"},
         "gradcam": {"enum": ["mean", "elementwise"], "default": "mean",
                     "description": "mean: standard Grad-CAM (spatial mean of the gradient); elementwise: "
-                                   "ReLU(sum_k dS/df_k * f_k), which sees where units were dropped (needs sampler: masks)"},
+                                   "ReLU(sum_k dS/df_k * f_k), which sees where units were dropped "
+                                   "(needs sampler: masks)"},
     }
 
     def build(self, settings, n_fg, pretrained=None):

@@ -123,5 +123,6 @@ class SPN(Localizer):
             found = found_classes(image_score)
             if class_ids is None:  # SPN as a segmenter
                 return Maps(spcam_maps(best, sp, found), found)
-            return Maps(spcam_maps(best, sp, class_ids), list(class_ids), {PREDICTED: (spcam_maps(best, sp, found), found)})
+            predicted = {PREDICTED: (spcam_maps(best, sp, found), found)}
+            return Maps(spcam_maps(best, sp, class_ids), list(class_ids), predicted)
         return extract

@@ -106,8 +106,9 @@ def table(measured: list[dict]) -> list[str]:
         oth = "" if m["oracle_threshold"] is None else f" ({m['oracle_threshold']:.2f})"
         vals = [fmt(v) for v in m["val_miou"]] + [""] * (n_rounds - len(m["val_miou"]))
         ratio = "" if m["fullsup_ratio"] is None else f"{m['fullsup_ratio']:.2f}"
-        lines.append(f"| {m['experiment']} | {m['segmenter']} | {fmt(m['pseudo_miou'])}{th if m['pseudo_miou'] is not None else ''} | "
-                     f"{fmt(m['pseudo_miou_oracle'])}{oth if m['pseudo_miou_oracle'] is not None else ''} | "
+        pseudo = "" if m["pseudo_miou"] is None else f"{fmt(m['pseudo_miou'])}{th}"
+        oracle = "" if m["pseudo_miou_oracle"] is None else f"{fmt(m['pseudo_miou_oracle'])}{oth}"
+        lines.append(f"| {m['experiment']} | {m['segmenter']} | {pseudo} | {oracle} | "
                      f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
                      f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} |")
     return lines
