@@ -28,9 +28,15 @@ def load(root: Path) -> dict:
     return out
 
 
+def added_keys(a, b) -> set:
+    """Top-level fields only one side has (a version may add fields, e.g. train.json "loss"): reported."""
+    return (set(a) ^ set(b)) - IGNORED if isinstance(a, dict) and isinstance(b, dict) else set()
+
+
 def same(a, b) -> bool:
+    """Equal on every field both sides have (timings ignored); added fields are reported by added_keys."""
     if isinstance(a, dict) and isinstance(b, dict):
-        keys = (set(a) & set(b)) - IGNORED  # fields a version added (e.g. train.json "loss") are not compared
+        keys = (set(a) & set(b)) - IGNORED
         return all(same(a.get(k), b.get(k)) for k in keys)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
@@ -51,9 +57,12 @@ def main(argv=None):
         print(f"only in {'before' if k in before else 'after'}: {k}")
     for k in differ:
         print(f"DIFFERS: {k}")
+    for k in common:
+        if added_keys(before[k], after[k]):
+            print(f"fields on one side only (not compared): {k}: {sorted(added_keys(before[k], after[k]))}")
     print(f"{len(common)} metrics files in both, {len(common) - len(differ)} identical, {len(differ)} differ; "
           f"{len(set(before) - set(after))} only before, {len(set(after) - set(before))} only after")
-    return 1 if differ else 0
+    return 1 if differ or set(before) ^ set(after) else 0
 
 
 if __name__ == "__main__":

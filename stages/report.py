@@ -97,8 +97,8 @@ def run(args):
     rounds = [read_json(p) for p in args.rounds]
     published = read_published(args.published)
     lines = tables(args.experiment, args.dataset, clf, pseudo, rounds, published)
-    if args.fullsup:
-        ceiling = read_json(args.fullsup)
+    ceiling = read_json(args.fullsup) if args.fullsup else None
+    if ceiling and ceiling["miou"] and ceiling["miou"] == ceiling["miou"]:  # not 0 or NaN
         i = lines.index("### Per-class IoU %")
         lines[i:i] = [f"Ceiling (`fullsup`: the same segmenter, schedule and augmentation on the ground-truth masks): "
                       f"val mIoU {pct(ceiling['miou'])}%; last round / fullsup = "

@@ -62,7 +62,9 @@ def run(args):
     miou = sweep.miou()
     best = max(range(len(miou)), key=lambda i: miou[i])
     protocol_miou = scores(at_protocol)["miou"] if ids else float("nan")
-    write_json(args.json, {"thresholds": sweep.thresholds, "miou": miou, "n_images": len(ids),
+    write_json(args.json, {"rule": "plain: argmax of the labelled classes, background below the threshold "
+                                   "(no refinement, no seed band)",
+                           "thresholds": sweep.thresholds, "miou": miou, "n_images": len(ids),
                            "oracle_threshold": sweep.thresholds[best], "oracle_miou": miou[best],
                            "protocol_threshold": protocol, "protocol_miou": protocol_miou})
     plot(sweep.thresholds, miou, protocol, protocol_miou, args.png, args.title)

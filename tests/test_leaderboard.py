@@ -58,3 +58,9 @@ def test_leaderboard_dag_adds_each_segmenters_ceiling(tmp_path, env):
     # the GT-trained ceiling has no pseudo labels, CAMs or reliable subset
     assert "results/demo/fullsup/pseudo" not in r.stdout and "results/demo/fullsup/round1/reliable.json" not in r.stdout
     assert "rule threshold_rule" in r.stdout and "rule threshold_sweep" in r.stdout
+
+
+def test_spn_table_rows_name_an_otsu_threshold():
+    from wsss.tables.spn import threshold_text
+
+    assert threshold_text("otsu") == "Otsu threshold" and threshold_text(0.5) == "0.5 of max"

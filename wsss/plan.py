@@ -90,7 +90,8 @@ class Plan:
     def classifier_key(self, exp: str) -> str:
         """Experiments whose classifier settings agree share one trained classifier."""
         spec = {"classifier": method_settings(self.experiments[exp], "classifier"),
-                "epochs": self.ds["classifier_epochs"], "crop": self.ds["crop_size"], "seed": self.config["seed"]}
+                "epochs": self.ds["classifier_epochs"], "iterations": self.ds["classifier_iterations"],
+                "crop": self.ds["crop_size"], "scale_range": self.ds["scale_range"], "seed": self.config["seed"]}
         if self.localizer(exp).needs_superpixels:
             spec["spn_sizes"] = self.ds["spn_sizes"]
         return _key(self.experiments[exp]["classifier"]["backbone"], spec)

@@ -42,11 +42,13 @@ def make_optimizer(model, settings: dict):
     return torch.optim.SGD(groups, momentum=0.9, weight_decay=settings["weight_decay"])
 
 
-def save_checkpoint(path, **state) -> None:
-    """torch.save, atomically, with the size recorded (wsss.io.artifacts: a truncated copy is rebuilt)."""
+def save_checkpoint(path, record: bool = True, **state) -> None:
+    """torch.save, atomically; an output's size is recorded (wsss.io.artifacts: a truncated copy is rebuilt).
+    Resume checkpoints (record=False) check themselves when loaded."""
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
-    record_size(path)
+        if record:
+            record_size(path, tmp.stat().st_size)
 
 
 def shuffled_loader(dataset, batch_size: int, seed: int):
@@ -136,8 +138,8 @@ def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, s
                "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
         rows.append(row)
         print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
-        save_checkpoint(ckpt, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch, log=rows,
-                        run_id=run_id)
+        save_checkpoint(ckpt, record=False, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch,
+                        log=rows, run_id=run_id)
     write_log(log_path, rows)
     return rows
 

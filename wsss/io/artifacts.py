@@ -19,9 +19,11 @@ def size_record(path) -> Path:
     return path.with_name(f".{path.name}.size")
 
 
-def record_size(path) -> None:
-    """Remember the size of a finished artifact (HDF5 shard, model.pt) beside it, hidden."""
-    size_record(path).write_text(str(Path(path).stat().st_size))
+def record_size(path, size: int) -> None:
+    """Remember the size of an artifact (HDF5 shard, model.pt) beside it, hidden. Written BEFORE the artifact
+    is renamed into place, so a check never sees a new file with an old record (at worst it sees the old
+    file with the new record, and rebuilds it)."""
+    size_record(path).write_text(str(size))
 
 
 def damaged_artifacts(root) -> list[Path]:

@@ -46,9 +46,9 @@ class ShardWriter:
 
     def __exit__(self, exc_type, exc, tb):
         self._f.close()
-        self._ctx.__exit__(exc_type, exc, tb)
         if exc_type is None:
-            record_size(self.path)
+            record_size(self.path, self._tmp.stat().st_size)
+        self._ctx.__exit__(exc_type, exc, tb)
         return False
 
 

@@ -51,8 +51,10 @@ def rows(plan, selected) -> list[dict]:
     for exp in experiments(plan, selected):
         gt = plan.ground_truth(exp)
         ceiling = plan.fullsup_of(exp)
+        rule = plan.experiments[exp]["pseudo_labels"]
         out.append(dict(
             experiment=exp, arch=plan.experiments[exp]["segmentation"]["arch"],
+            plain_rule=rule["refine"] == "none" and rule["background_threshold"] is None,
             pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
             sweep=None if gt else plan.eval_json(exp, "threshold_sweep"),
             rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)],
@@ -85,10 +87,11 @@ def measure(row: dict) -> dict:
             "pseudo_threshold": sweep["protocol_threshold"] if sweep else None,
             "pseudo_miou_oracle": _pct(sweep["oracle_miou"]) if sweep else None,
             "oracle_threshold": sweep["oracle_threshold"] if sweep else None,
+            "oracle_same_rule": row.get("plain_rule", True),
             "labelled_fraction": _pct(pseudo["labelled_fraction"]) if pseudo else None,
             "labelled_accuracy": _pct(pseudo["labelled_accuracy"]) if pseudo else None,
             "val_miou": [_pct(v) for v in val],
-            "fullsup_ratio": round(val[-1] / ceiling, 3) if ceiling else None,
+            "fullsup_ratio": round(val[-1] / ceiling, 3) if ceiling and not math.isnan(ceiling) else None,
             "seconds": round(sum(b["s"] for b in bench if b["s"] is not None), 1),
             "peak_rss_mb": round(max(rss), 1) if rss else None}
 
@@ -108,6 +111,7 @@ def table(measured: list[dict]) -> list[str]:
         ratio = "" if m["fullsup_ratio"] is None else f"{m['fullsup_ratio']:.2f}"
         pseudo = "" if m["pseudo_miou"] is None else f"{fmt(m['pseudo_miou'])}{th}"
         oracle = "" if m["pseudo_miou_oracle"] is None else f"{fmt(m['pseudo_miou_oracle'])}{oth}"
+        oracle += "" if m["oracle_same_rule"] or not oracle else " *"
         lines.append(f"| {m['experiment']} | {m['segmenter']} | {pseudo} | {oracle} | "
                      f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
                      f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} |")

@@ -25,6 +25,10 @@ def row_eval(plan, exp: str, row: str):
     return "train_gt", plan.shards("pred", "train", exp=exp, r=r, split="train"), manifest
 
 
+def threshold_text(th) -> str:
+    return "Otsu threshold" if th == "otsu" else f"{th:g} of max"
+
+
 def rows(plan, exp: str) -> list[dict]:
     """{label, data (evaluated on), eval (evaluate JSON), published (method in published.yaml)} per row."""
     e = plan.experiments[exp]
@@ -34,9 +38,10 @@ def rows(plan, exp: str) -> list[dict]:
     out = []
     if CAM_ROW_EXPERIMENT in plan.experiments:
         cam_th = plan.experiments[CAM_ROW_EXPERIMENT]["pseudo_labels"]["threshold"]
-        out.append(dict(label=f"CAM annotations, cleaned ({cam_th:g} of max)", data="train (GT)",
+        out.append(dict(label=f"CAM annotations, cleaned ({threshold_text(cam_th)})", data="train (GT)",
                         eval=plan.eval_json(CAM_ROW_EXPERIMENT, "pseudo_train_gt"), published="CAM annotations"))
-    out += [dict(label=f"SPN annotations, not cleaned (classes the SPN finds, {th:g} of max)", data="train (GT)",
+    out += [dict(label=f"SPN annotations, not cleaned (classes the SPN finds, {threshold_text(th)})",
+                 data="train (GT)",
                  eval=table("spn_uncleaned"), published=None),
             dict(label="SPN annotations, cleaned by image labels", data="train (GT)",
                  eval=plan.eval_json(exp, "pseudo_train_gt"), published="SPN initial annotations"),
