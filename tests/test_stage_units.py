@@ -224,3 +224,16 @@ def test_iterations_give_the_fewest_epochs_with_that_many_steps():
     assert cli.epochs_for(Namespace(epochs=7, iterations=None), loader) == 7
     assert cli.epochs_for(Namespace(epochs=7, iterations=9), loader) == 3
     assert cli.epochs_for(Namespace(epochs=7, iterations=8), loader) == 2
+
+
+def test_augment_scales_relative_to_the_original_size():
+    """The scale convention: scale_range (1, 1) crops at the original resolution, whatever the crop size."""
+    rng0 = np.random.default_rng(3)
+    img = rng0.integers(0, 255, (60, 80, 3)).astype(np.uint8)
+    label = rng0.integers(0, 5, (60, 80)).astype(np.uint8)
+    a, b = augment(img, label, 32, np.random.default_rng(0), scale_range=(1.0, 1.0))
+    # the crop is a 32 x 32 window of the original or of its mirror image, pixel for pixel
+    hits = [(y, x) for src_img, src_label in ((img, label), (img[:, ::-1], label[:, ::-1]))
+            for y in range(60 - 31) for x in range(80 - 31)
+            if (src_img[y:y + 32, x:x + 32] == a).all() and (src_label[y:y + 32, x:x + 32] == b).all()]
+    assert len(hits) == 1
