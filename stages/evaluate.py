@@ -15,7 +15,7 @@ from tqdm import tqdm
 from wsss import cli
 from wsss.data.dataset import Index
 from wsss.io.files import IGNORE, atomic_path, read_json, read_label, write_json
-from wsss.io.labels import label_paths
+from wsss.io.labels import label_paths, read_annotation
 from wsss.ops.metrics import ConfusionAccumulator
 
 
@@ -29,7 +29,7 @@ def evaluate(index: Index, split: str, pred_dirs, only=None) -> dict:
     for image_id in tqdm(ids, desc=f"evaluate {split}"):
         gt = read_label(index.masks[image_id])
         if image_id in preds:
-            pred = read_label(preds[image_id])
+            pred = read_annotation(preds[image_id])
             if pred.shape != gt.shape:
                 raise SystemExit(f"{preds[image_id]}: prediction {pred.shape} vs ground truth {gt.shape}")
         else:

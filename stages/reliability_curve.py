@@ -17,7 +17,7 @@ import numpy as np
 from wsss import cli
 from wsss.data.dataset import Index
 from wsss.io.files import IGNORE, read_json, read_label, write_json
-from wsss.io.labels import label_paths
+from wsss.io.labels import label_paths, read_annotation
 
 
 def annotation_ious(index: Index, labels: dict, scores: dict) -> dict[int, list[tuple[float, float]]]:
@@ -27,7 +27,7 @@ def annotation_ious(index: Index, labels: dict, scores: dict) -> dict[int, list[
     for image_id, by_class in scores.items():
         if image_id not in with_gt or image_id not in labels:
             continue
-        gt, ann = read_label(index.masks[image_id]), read_label(labels[image_id])
+        gt, ann = read_label(index.masks[image_id]), read_annotation(labels[image_id])
         valid = gt != IGNORE
         for c, s in by_class.items():
             a, g = (ann == int(c)) & valid, (gt == int(c)) & valid

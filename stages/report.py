@@ -19,7 +19,7 @@ from wsss import cli
 from wsss.data.dataset import Index
 from wsss.io.files import atomic_path, colorize, read_image, read_json, read_label
 from wsss.io.h5store import ShardReader
-from wsss.io.labels import label_paths
+from wsss.io.labels import label_paths, read_annotation
 from wsss.tables.pages import pct, read_published, write_pages
 
 
@@ -48,13 +48,13 @@ def figures(index, cams_path, pseudo_dirs, pred_dirs, n, out_dir) -> list[tuple[
         for image_id in [i for i in index.splits["train_gt"] if i in cams and i in pseudo][:n]:
             img = read_image(index.images[image_id])
             cam, _ = cams.cam(image_id)
-            row = [img, blend(img, heat(cam.max(0))), blend(img, colorize(read_label(pseudo[image_id]))),
+            row = [img, blend(img, heat(cam.max(0))), blend(img, colorize(read_annotation(pseudo[image_id]))),
                    blend(img, colorize(read_label(index.masks[image_id])))]
             save_png(np.concatenate(row, 1), out_dir / f"train_{image_id}.png")
             made.append((f"train_{image_id}.png", f"{image_id}: image | CAM | pseudo label | ground truth"))
     for image_id in [i for i in index.splits["val"] if i in preds][:n]:
         img = read_image(index.images[image_id])
-        row = [img, blend(img, colorize(read_label(preds[image_id]))),
+        row = [img, blend(img, colorize(read_annotation(preds[image_id]))),
                blend(img, colorize(read_label(index.masks[image_id])))]
         save_png(np.concatenate(row, 1), out_dir / f"val_{image_id}.png")
         made.append((f"val_{image_id}.png", f"{image_id}: image | prediction (last round) | ground truth"))

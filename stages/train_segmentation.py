@@ -74,7 +74,8 @@ def run(args):
         raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, "
                          f"e.g. {missing[:3]}")
     step = segmentation_step(settings)
-    data = AugmentedImages(index, ids, args.crop, args.seed, tuple(args.scale_range), labels)
+    data = AugmentedImages(index, ids, args.crop, args.seed, tuple(args.scale_range), labels,
+                           labels_are_artifacts=not args.ground_truth)
     torch.manual_seed(args.seed)
     model = build_segmenter(settings, index.n_classes)
     opt = make_optimizer(model, settings)

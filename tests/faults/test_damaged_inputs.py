@@ -89,3 +89,16 @@ def test_empty_split_list_stops(raw, tmp_path):
     with pytest.raises(BadInputError, match=r"split 'train' is empty: 0 listed"):
         prepare(raw, tmp_path / "data")
     assert not (tmp_path / "data" / "index.json").exists()
+
+
+def test_damaged_label_png_moves_its_shard_directory_aside(tmp_path):
+    from wsss.io.files import write_label
+    from wsss.io.labels import read_annotation
+
+    shard = tmp_path / "pseudo" / "shard_000"
+    write_label(shard / "a.png", np.zeros((8, 8), np.uint8))
+    (shard / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    assert read_annotation(shard / "a.png").shape == (8, 8)
+    with pytest.raises(BadInputError, match=r"b.png: cannot decode label map .*moved to .*shard_000.damaged"):
+        read_annotation(shard / "b.png")
+    assert not shard.exists() and (tmp_path / "pseudo" / "shard_000.damaged" / "a.png").is_file()

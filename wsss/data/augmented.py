@@ -9,9 +9,10 @@ class AugmentedImages:
     maps ids to label PNGs. Augmentation is seeded by (seed, epoch, item), so a resumed epoch sees the
     same crops; the loader factory sets `epoch` (wsss.training.shuffled_loader)."""
 
-    def __init__(self, index, ids, crop: int, seed: int, scale_range=(0.5, 1.5), labels: dict | None = None):
+    def __init__(self, index, ids, crop: int, seed: int, scale_range=(0.5, 1.5), labels: dict | None = None,
+                 labels_are_artifacts: bool = True):
         self.index, self.ids, self.crop, self.seed, self.epoch = index, list(ids), crop, seed, 0
-        self.scale_range, self.labels = scale_range, labels
+        self.scale_range, self.labels, self.artifacts = scale_range, labels, labels_are_artifacts
 
     def __len__(self):
         return len(self.ids)
@@ -21,6 +22,7 @@ class AugmentedImages:
 
         from wsss.data.transforms import augment, to_tensor
         from wsss.io.files import read_image, read_label
+        from wsss.io.labels import read_annotation
 
         image_id = self.ids[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
@@ -29,7 +31,7 @@ class AugmentedImages:
         if self.labels is None:
             img, _ = augment(img, None, self.crop, rng, self.scale_range)
             return to_tensor(img), targets
-        label = read_label(self.labels[image_id])
+        label = (read_annotation if self.artifacts else read_label)(self.labels[image_id])
         if label.shape != img.shape[:2]:
             raise ValueError(f"{self.labels[image_id]}: label {label.shape} does not match image {img.shape[:2]}")
         img, label = augment(img, label, self.crop, rng, self.scale_range)
