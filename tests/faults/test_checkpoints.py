@@ -95,3 +95,38 @@ def test_resume_checkpoint_survives_a_failure_after_training(tmp_path, capsys):
     train_classifier.main(args + ["--metrics", str(out / "m.json")])
     assert "resumed from" in capsys.readouterr().out
     assert (out / "m.json").is_file() and not (out / "model.resume" / "last.pt").exists()
+
+
+def test_stage_rerun_with_new_settings_or_code_matches_a_clean_run(tmp_path, capsys, monkeypatch):
+    """The reported case, through the CLI: a job dies after training (its checkpoint stays), the user changes
+    the learning rate -- or the code changes -- and reruns. The result is bit-identical to a clean run."""
+    from stages import prepare_data, train_classifier
+    from wsss.data import demo as demo_data
+
+    demo_data.generate(tmp_path / "raw", n_train=8, n_val=2, size=48)
+    prepare_data.main(["--dataset", "demo", "--root", str(tmp_path / "raw"), "--out", str(tmp_path / "data")])
+    (tmp_path / "blocked").write_text("a file where a directory is expected")
+
+    def run(out, lr, metrics):
+        settings = {"method": "cam", "backbone": "mobilenet_v2", "pretrained": False, "weights_path": None,
+                    "batch_size": 4, "optimizer": "adam", "lr": lr, "weight_decay": 0.0001}
+        train_classifier.main(["--index", str(tmp_path / "data" / "index.json"), "--settings", json.dumps(settings),
+                               "--epochs", "1", "--crop", "48", "--out", str(out / "model.pt"), "--log",
+                               str(out / "log.csv"), "--curve", str(out / "c.png"), "--metrics", str(metrics),
+                               "--device", "cpu"])
+        return torch.load(out / "model.pt", weights_only=False)["model"]
+
+    clean = run(tmp_path / "clean", 0.01, tmp_path / "clean.json")
+    work = tmp_path / "w"
+    with pytest.raises(OSError):
+        run(work, 0.0001, tmp_path / "blocked" / "m.json")  # trained with lr 1e-4, died writing its metrics
+    rerun = run(work, 0.01, tmp_path / "m.json")
+    assert "belongs to other settings" in capsys.readouterr().out
+    assert all(torch.equal(clean[k], rerun[k]) for k in clean)
+
+    with pytest.raises(OSError):
+        run(work, 0.01, tmp_path / "blocked" / "m.json")  # same settings, dies again ...
+    monkeypatch.setattr(train_classifier, "code_hash", lambda module: "edited")  # ... then the code changes
+    again = run(work, 0.01, tmp_path / "m.json")
+    assert "belongs to other settings" in capsys.readouterr().out
+    assert all(torch.equal(clean[k], again[k]) for k in clean)
