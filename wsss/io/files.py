@@ -110,7 +110,8 @@ def read_label(path) -> np.ndarray:
     except FileNotFoundError:
         raise BadInputError(f"{path}: label file is missing.") from None
     except Exception as e:
-        raise BadInputError(f"{path}: cannot decode label map ({e}).") from None
+        raise BadInputError(f"{path}: cannot decode label map ({e}). The file is corrupt or truncated: restore it "
+                            "from the dataset archive (or, for a file the DAG wrote, delete it and rerun).") from None
 
 
 def voc_palette() -> list[int]:
