@@ -14,8 +14,7 @@ from wsss import cli
 from wsss.data.dataset import Index
 from wsss.io.files import read_json, read_label, write_json
 from wsss.io.h5store import ShardReader
-from wsss.ops.metrics import confusion, scores
-from wsss.ops.thresholds import Sweep, thresholded
+from wsss.ops.thresholds import Sweep
 
 
 def plot(thresholds, miou, protocol, protocol_miou, path, title):
@@ -50,18 +49,17 @@ def run(args):
     index = Index(args.index)
     fixed = args.protocol.replace(".", "", 1).isdigit()
     protocol = float(args.protocol) if fixed else read_json(args.protocol)["threshold"]
-    sweep = Sweep(index.n_classes)
-    at_protocol = 0
+    sweep, at_protocol = Sweep(index.n_classes), Sweep(index.n_classes, [protocol])
     with ShardReader(args.cams) as reader:
         ids = [i for i in index.splits["train_gt"] if i in reader]
         for image_id in tqdm(ids, desc="threshold sweep"):
             maps, class_ids = reader.cam(image_id)
             gt = read_label(index.masks[image_id])
             sweep.add(gt, maps, class_ids)
-            at_protocol = at_protocol + confusion(gt, thresholded(maps, class_ids, protocol), index.n_classes)
+            at_protocol.add(gt, maps, class_ids)
     miou = sweep.miou()
     best = max(range(len(miou)), key=lambda i: miou[i])
-    protocol_miou = scores(at_protocol)["miou"] if ids else float("nan")
+    protocol_miou = at_protocol.miou()[0] if ids else float("nan")
     write_json(args.json, {"rule": "plain: argmax of the labelled classes, background below the threshold "
                                    "(no refinement, no seed band)",
                            "thresholds": sweep.thresholds, "miou": miou, "n_images": len(ids),

@@ -10,6 +10,7 @@ mismatched pair stops here, before any job runs, naming the key.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
@@ -27,8 +28,10 @@ def _section_fragment(schema: dict, default=None) -> dict:
             "properties": schema}
 
 
+@lru_cache(maxsize=1)
 def schema() -> dict:
-    """The config schema with the registered plug-ins' names and sub-sections filled in."""
+    """The config schema with the registered plug-ins' names and sub-sections filled in (read once per process:
+    every experiment is validated against it; treat it as read-only)."""
     from wsss.localizers import LOCALIZERS
     from wsss.losses import LOSSES
     from wsss.segmenters import SEGMENTERS
@@ -64,9 +67,14 @@ def _fill_defaults(validator_cls):
     return jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
 
 
+@lru_cache(maxsize=1)
+def _validator():
+    return _fill_defaults(jsonschema.Draft7Validator)
+
+
 def validate(config: dict) -> dict:
     """Fill defaults and check every key; the error names the offending key."""
-    validator = _fill_defaults(jsonschema.Draft7Validator)(schema())
+    validator = _validator()(schema())
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []

@@ -104,6 +104,10 @@ class Plan:
     def ground_truth(self, exp: str) -> bool:
         return self.experiments[exp]["segmentation"]["labels"] == "ground_truth"
 
+    def otsu(self, exp: str) -> bool:
+        """Whether the experiment's background threshold comes from the rule (threshold_rule), not a constant."""
+        return self.experiments[exp]["pseudo_labels"]["threshold"] == "otsu"
+
     def fullsup_of(self, exp: str) -> str | None:
         """The fullsup experiment of exp's segmenter (the ceiling its val mIoU is divided by), if any."""
         name = fullsup_name(self.config, self.experiments[exp]["segmentation"]["arch"])

@@ -21,6 +21,7 @@ GPU = 1 if config["device"] == "cuda" else 0  # profiles override per rule (see 
 SHARDS = PLAN.n_shards
 path, shards, shard_list = PLAN.path, PLAN.shards, PLAN.shard_list
 localizer, rounds, classifier_key, cams_key = PLAN.localizer, PLAN.rounds, PLAN.classifier_key, PLAN.cams_key
+ground_truth, otsu = PLAN.ground_truth, PLAN.otsu
 CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
 CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
 
@@ -92,8 +93,8 @@ def report_inputs(wc):
     last = rounds(exp)[-1]
     inputs = dict(
         index=INDEX,
-        pseudo=path("eval", exp=exp, name="pseudo_train_gt", ext="json"),
-        rounds=[path("eval", exp=exp, name=f"round{r}_val", ext="json") for r in rounds(exp)],
+        pseudo=PLAN.eval_json(exp, "pseudo_train_gt"),
+        rounds=[PLAN.eval_json(exp, f"round{r}_val") for r in rounds(exp)],
         cams=cam_shard(exp, "000"),
         pseudo_dirs=shards("pseudo", "train", exp=exp),
         pred_dirs=shards("pred", "val", exp=exp, r=last, split="val"),
@@ -159,22 +160,12 @@ def segmentation_labels_args(input):
     return f"--labels {' '.join(input.labels)} --manifest {input.manifest}"
 
 
-def ground_truth(exp):
-    return EXPERIMENTS[exp]["segmentation"]["labels"] == "ground_truth"
-
-
 def final_target(exp):
     """The target the default run builds for an experiment: its report (fullsup: its val evaluation)."""
-    if ground_truth(exp):
-        return path("eval", exp=exp, name=f"round{rounds(exp)[-1]}_val", ext="json")
-    return path("report", exp=exp, file="report.md")
+    return PLAN.last_val(exp) if ground_truth(exp) else path("report", exp=exp, file="report.md")
 
 
 # --- thresholds (wsss/ops/thresholds.py)
-def otsu(exp):
-    return EXPERIMENTS[exp]["pseudo_labels"]["threshold"] == "otsu"
-
-
 def threshold_input(wc):
     """The threshold_rule output of the experiment's maps, when its threshold is the rule's."""
     return path("threshold", cams=cams_key(wc.exp)) if otsu(wc.exp) else []

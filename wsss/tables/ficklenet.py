@@ -3,12 +3,11 @@ the baselines, DSRG val mIoU where asked, and the cost of each (classifier train
 memory, CAM extraction time) from the Snakemake benchmark files. Rows are built here from the plan."""
 from __future__ import annotations
 
-import csv
 import json
 
 from wsss.config import ablations
 from wsss.io.files import read_json
-from wsss.tables.pages import pct, published_value
+from wsss.tables.pages import benchmark, pct, published_value
 
 
 def overrides_text(overrides: dict, prefix: str = "") -> str:
@@ -56,22 +55,6 @@ def input_files(table_rows) -> list[str]:
     for r in table_rows:
         files += [r["seeds"], *r["cams_bench"]] + [f for f in (r["classifier_bench"], r["val"]) if f]
     return files
-
-
-def benchmark(path) -> dict:
-    """Seconds and peak resident memory (MiB) of a job from its Snakemake benchmark TSV (last repeat)."""
-    with open(path) as f:
-        bench_rows = list(csv.DictReader(f, delimiter="\t"))
-    if not bench_rows:
-        raise SystemExit(f"{path}: empty benchmark file; rerun the job that writes it")
-    last = bench_rows[-1]
-
-    def num(key):
-        try:
-            return float(last[key])
-        except (KeyError, ValueError):  # Snakemake writes NA where it could not measure
-            return None
-    return {"s": num("s"), "max_rss": num("max_rss")}
 
 
 def table(table_rows, published: dict) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from wsss.io.files import read_json
-from wsss.tables.ficklenet import benchmark
+from wsss.tables.pages import benchmark
 
 
 def experiments(plan, selected) -> list[str]:
@@ -32,7 +32,7 @@ def benchmarks(plan, exp: str) -> list[str]:
         if loc.trains:
             files.append(plan.path("classifier_bench", clf=plan.classifier_key(exp)))
         files += plan.shards("cams_bench", "train", cams=plan.cams_key(exp))
-        if plan.experiments[exp]["pseudo_labels"]["threshold"] == "otsu":
+        if plan.otsu(exp):
             files.append(plan.path("threshold_bench", cams=plan.cams_key(exp)))
         files += plan.shards("pseudo_bench", "train", exp=exp)
     for r in plan.rounds(exp):

@@ -1,6 +1,7 @@
 """Result pages: Markdown + standalone HTML written atomically, and helpers shared by the tables."""
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
@@ -66,3 +67,19 @@ def _md_line_to_html(ln: str) -> str:
     if ln.startswith(">"):
         return f"<blockquote>{html.escape(ln[1:].strip())}</blockquote>"
     return f"<p>{html.escape(ln)}</p>" if ln.strip() else ""
+
+
+def benchmark(path) -> dict:
+    """Seconds and peak resident memory (MiB) of a job from its Snakemake benchmark TSV (last repeat)."""
+    with open(path) as f:
+        bench_rows = list(csv.DictReader(f, delimiter="\t"))
+    if not bench_rows:
+        raise SystemExit(f"{path}: empty benchmark file; rerun the job that writes it")
+    last = bench_rows[-1]
+
+    def num(key):
+        try:
+            return float(last[key])
+        except (KeyError, ValueError):  # Snakemake writes NA where it could not measure
+            return None
+    return {"s": num("s"), "max_rss": num("max_rss")}
