@@ -21,8 +21,8 @@ def test_the_console_names_the_damaged_file(tmp_path, env):
 
 
 def test_a_truncated_shard_is_rebuilt_by_the_same_command(tmp_path, env):
-    over = write_yaml(tmp_path / "tiny.yaml", {"demo": {"n_train": 4, "n_val": 2, "image_size": 32},
-                                                "superpixels": {"n_segments": 20}})
+    over = write_yaml(tmp_path / "tiny.yaml", {"demo": {"n_train": 4, "n_val": 2, "image_size": 32,
+                                                         "n_superpixels": 20}})
     base = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path), "--cores", "1",
             "--workflow-profile", "none"]
     target = "results/demo/superpixels/train_000.h5"

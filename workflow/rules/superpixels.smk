@@ -3,7 +3,7 @@ rule superpixels:
     output: path("superpixels")
     params:
         shards=lambda wc: SHARDS[wc.split],
-        n_segments=config["superpixels"]["n_segments"],
+        n_segments=DS["n_superpixels"],
         compactness=config["superpixels"]["compactness"],
         code=code_hash("superpixels"),
     log: f"{LOGS}/superpixels/{{split}}_{{shard}}.log",
