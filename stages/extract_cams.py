@@ -71,6 +71,7 @@ def run(args):
              "backbone": state["settings"]["backbone"] if state else None, "class_names": index.class_names,
              "split": args.split, "classes": "predicted" if args.predicted_classes else "image labels"}
     extract = localizer.extractor(model, settings, dev, seed=args.shard, sizes=args.spn_sizes)
+    n_pairs, empty = 0, []
     with ShardWriter(args.out, {k: v for k, v in attrs.items() if v is not None}) as w:
         for image_id in tqdm(ids, desc=f"{settings['method']} {args.split} shard {args.shard}"):
             classes = None if args.predicted_classes else index.labels[image_id]
@@ -84,6 +85,11 @@ def run(args):
                 else:
                     write_cam(w, f"{group}/{image_id}", array, class_ids)
             write_cam(w, image_id, maps.cams, maps.class_ids)
+            n_pairs += len(maps.class_ids)
+            empty += [(image_id, c) for c, m in zip(maps.class_ids, maps.cams) if not (m > 0).any()]
+        w.set_attr("n_empty_maps", len(empty))
+    # an all-zero map drops its class from the annotation: say how often, and where
+    print(f"empty maps: {len(empty)} of {n_pairs} (image, class) pairs" + (f", e.g. {empty[:5]}" if empty else ""))
 
 
 def main(argv=None):

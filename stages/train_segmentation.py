@@ -47,6 +47,17 @@ def segmentation_step(settings: dict):
     return step
 
 
+def selected_classes(manifest: dict | None) -> dict | None:
+    """image id -> the classes whose annotation the manifest selected (select_reliable is per class)."""
+    if not manifest or "per_class" not in manifest:
+        return None
+    out: dict = {}
+    for c, image_ids in manifest["per_class"].items():
+        for i in image_ids:
+            out.setdefault(i, set()).add(int(c))
+    return out
+
+
 def get_args_parser():
     ap = cli.parser(__doc__)
     ap.add_argument("--index", required=True, help="index.json written by prepare_data")
@@ -68,14 +79,15 @@ def run(args):
         labels = {i: index.masks[i] for i in index.splits["train"]}
     else:
         labels = label_paths(args.labels)
-    ids = read_json(args.manifest)["ids"] if args.manifest else sorted(labels)
+    manifest = read_json(args.manifest) if args.manifest else None
+    ids = manifest["ids"] if manifest else sorted(labels)
     missing = [i for i in ids if i not in labels]
     if missing:
         raise SystemExit(f"{len(missing)} ids of {args.manifest} have no label PNG in {args.labels}, "
                          f"e.g. {missing[:3]}")
     step = segmentation_step(settings)
     data = AugmentedImages(index, ids, args.crop, args.seed, tuple(args.scale_range), labels,
-                           labels_are_artifacts=not args.ground_truth)
+                           labels_are_artifacts=not args.ground_truth, selected=selected_classes(manifest))
     torch.manual_seed(args.seed)
     model = build_segmenter(settings, index.n_classes)
     opt = make_optimizer(model, settings)

@@ -58,3 +58,22 @@ def test_label_scores_keep_to_the_given_classes():
     assert set(scores.argmax(1).unique().tolist()) <= {0, 2, 5}
     auto = net.label_scores(torch.randn(2, 3, 64, 64))  # classes from the classifier: at least one
     assert (auto[:, 1:].flatten(2).amax(2) > 0).sum() >= 1
+
+
+def test_figure_ground_loss_skips_labelled_classes_without_annotated_pixels():
+    """A labelled class with no pixels in the (cleaned, selected) annotation adds no segmentation term."""
+    import torch.nn.functional as F
+    net = _net().eval()  # eval: BN statistics fixed, so two forward passes agree
+    x = torch.randn(1, 3, 64, 64)
+    label = torch.zeros(1, 64, 64, dtype=torch.long)
+    label[0, 10:30, 10:30] = 2
+    label[0, 40:, 40:] = 255                     # e.g. class 4's pixels, not selected as reliable
+    targets = torch.zeros(1, 5)
+    targets[0, 1] = targets[0, 3] = 1           # classes 2 and 4 labelled; only 2 has pixels
+    with torch.no_grad():
+        f = net.features(x)
+        seg = net.segment(f, torch.tensor([0]), torch.tensor([1]), x.shape[-2:])
+        binary = (label == 2).long()
+        binary[label == 255] = 255
+        expected = F.multilabel_soft_margin_loss(net.classify(f), targets) + F.cross_entropy(seg, binary, ignore_index=255)
+    assert torch.allclose(net.loss(x, label, targets), expected, atol=1e-6)

@@ -98,3 +98,16 @@ def test_spn_as_segmenter_keeps_classes_with_positive_mean_superpixel_score():
     sp = np.arange(16).reshape(4, 4).repeat(8, 0).repeat(8, 1)
     cams, ids = image_spcams(net, img, sp, None, sizes=[32], flip=False, device="cpu")
     assert ids == [1] and cams.shape == (1, 32, 32)
+
+
+def test_spcam_keeps_a_labelled_class_whose_every_superpixel_scores_below_zero():
+    """Min-max over the image's superpixels: the ranking survives a negative class prior."""
+    import numpy as np
+
+    from wsss.localizers.spn import spcam_maps
+    best = np.array([[-3.0, -1.0, -2.0], [0.5, 2.5, 1.5]])  # class 1 below 0 everywhere
+    sp = np.array([[0, 1], [2, 2]])
+    maps = spcam_maps(best, sp, [1, 2])
+    assert np.allclose(maps[0], [[0.0, 1.0], [0.5, 0.5]])
+    assert np.allclose(maps[1], [[0.0, 1.0], [0.5, 0.5]])
+    assert np.allclose(spcam_maps(np.array([[2.0, 2.0, 2.0]]), sp, [1]), 0)  # all tie: the only empty case

@@ -32,7 +32,10 @@ class ShardWriter:
         self._tmp = self._ctx.__enter__()
         self._f = h5py.File(self._tmp, "w")
         for k, v in (attrs or {}).items():
-            self._f.attrs[k] = json.dumps(v) if isinstance(v, (dict, list, tuple)) else v
+            self.set_attr(k, v)
+
+    def set_attr(self, key: str, value) -> None:
+        self._f.attrs[key] = json.dumps(value) if isinstance(value, (dict, list, tuple)) else value
 
     def put(self, key: str, data: np.ndarray, attrs: dict | None = None, compress: bool = True):
         # one chunk per image (maps are read whole); byte-shuffle makes float16 compress well

@@ -4,8 +4,8 @@ Training: images padded to a square, one size per mini-batch from the dataset's 
 cached SLIC maps resampled to each size (wsss.data.spn_data); the SP-branch and GAP-branch losses.
 SP-CAM (superpixel_scores): the SP classifier applied to every f_ups feature, the score maps
 upsampled to the input and averaged inside each of the image's own superpixels (by linearity, the
-scores of its superpixels pooled from upsampled features), max over sizes and flips; ReLU, each class
-over its max. Besides the labelled classes, the maps of the classes the SPN finds itself (mean
+scores of its superpixels pooled from upsampled features), max over sizes and flips; each class
+min-max normalised over the image's superpixels (spcam_maps says why). Besides the labelled classes, the maps of the classes the SPN finds itself (mean
 superpixel score > 0, the paper's rule) go to the `predicted` group: SPN as a segmenter.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from wsss.localizers import register
-from wsss.localizers.base import Localizer, Maps, max_normalise
+from wsss.localizers.base import Localizer, Maps
 
 PREDICTED = "predicted"  # CAM-shard group: maps of the classes the SPN finds (not the image labels)
 
@@ -53,10 +53,18 @@ def superpixel_scores(model, img: np.ndarray, sp: np.ndarray, sizes, flip: bool,
 
 
 def spcam_maps(best: np.ndarray, sp: np.ndarray, class_ids) -> np.ndarray:
-    """(K, H, W) SP-CAM of the 1-based class ids: scores painted back, ReLU, each class over its max."""
-    import torch
+    """(K, H, W) SP-CAM of the 1-based class ids: scores painted back, each class min-max normalised
+    over the image's superpixels, (s - min) / (max - min), so its best superpixel scores 1.
 
-    return max_normalise(torch.from_numpy(best[[c - 1 for c in class_ids]][:, sp]).clamp_min(0))
+    Why not ReLU then divide by the max (as CAM): the SP classifier is a bias-free FC on the mean over
+    superpixels, so its scores also carry the class prior (a VOC class is present in ~7% of images);
+    a labelled class whose every superpixel scores below 0 would get an all-zero map and vanish from
+    the annotation. SP-CAM ranks the image's superpixels for a class known to be present; min-max
+    keeps that ranking for every labelled class, and the 50%-of-max rule then keeps the superpixels
+    in the upper half of the class's score range. A class is empty only if all its superpixels tie."""
+    scores = best[[c - 1 for c in class_ids]]
+    lo, hi = scores.min(1, keepdims=True), scores.max(1, keepdims=True)
+    return ((scores - lo) / np.maximum(hi - lo, 1e-6)).astype(np.float32)[:, sp]
 
 
 def found_classes(image_score: np.ndarray) -> list[int]:

@@ -10,7 +10,9 @@ The two objectives stay decoupled: the classification loss (multi-label, image l
 encoder and classification head; the binary segmentation loss trains only the bridging layers and
 the deconvolution net (the encoder features and gradient maps reach them detached), as in the
 paper where the segmentation net is trained on top of a fixed classification net. Here both are
-trained in one pass over the (reliable) annotated images.
+trained in one pass over the (reliable) annotated images; the figure-ground loss covers only the
+(image, class) pairs with annotated pixels of the class (DecoupledNet.loss), and every round trains
+a new network from ImageNet weights (train_segmentation builds it afresh).
 
 Label map: each class l present (image labels on train, the classifier's positives on val) gives
 P_l(foreground | u); pixel u takes argmax_l P_l(u), or background when no class exceeds 0.5
@@ -71,12 +73,17 @@ class DecoupledNet(BackboneNet):
         return self.classify(self.features(x))
 
     def loss(self, x, label, targets):
-        """Multi-label classification loss + binary segmentation loss over every (image, labelled class).
+        """Multi-label classification loss on the image labels + binary segmentation loss over the
+        (image, labelled class) pairs whose annotation has pixels of the class in this crop.
 
+        A labelled class with no annotated pixels (its annotation is empty, was not selected as
+        reliable -- its pixels are then 255 -- or lies outside the crop) gets no figure-ground target:
+        training it to "all background" would teach the shared net that a present class has no pixels.
         label (B, H, W) holds 0..C-1 and 255 (ignore); targets (B, C-1) the image labels."""
         f = self.features(x)
         cls_loss = F.multilabel_soft_margin_loss(self.classify(f), targets)
-        image_of, class_idx = targets.nonzero(as_tuple=True)
+        present = torch.stack([(label == c).flatten(1).any(1) for c in range(1, targets.shape[1] + 1)], 1)
+        image_of, class_idx = (targets.bool() & present).nonzero(as_tuple=True)
         if len(image_of) == 0:
             return cls_loss
         binary = (label[image_of] == (class_idx + 1)[:, None, None]).long()
