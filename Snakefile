@@ -33,6 +33,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/prepare_data.smk"
 include: "workflow/rules/superpixels.smk"
+include: "workflow/rules/encoder_features.smk"
 include: "workflow/rules/train_classifier.smk"
 include: "workflow/rules/extract_cams.smk"
 include: "workflow/rules/pseudo_labels.smk"

@@ -46,6 +46,8 @@ def get_args_parser():
     cli.add_training_args(ap, "classifier")
     ap.add_argument("--superpixels", nargs="*", default=[], help="superpixel shards of train and val (SPN)")
     ap.add_argument("--spn-sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="SPN training sizes")
+    ap.add_argument("--features", nargs="*", default=[],
+                    help="encoder_features shards of the train split (localizers that train on a cached encoder)")
     ap.add_argument("--eval-split", default="val", help="the split the val mAP is measured on")
     return ap
 
@@ -66,14 +68,17 @@ def run(args):
     model = localizer.build(settings, index.n_classes - 1)
     opt = make_optimizer(model, settings)
     sp_reader = ShardReader(args.superpixels) if args.superpixels else None
+    features = ShardReader(args.features) if args.features else None
+    if localizer.cached_encoder(settings) and features is None:
+        print("no --features: the frozen encoder runs on every batch (same batches, slower)")
     make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes,
-                                    tuple(args.scale_range))
+                                    tuple(args.scale_range), features=features)
     epochs = cli.epochs_for(args, make_loader)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
     run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
                          seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
-                         data=files_digest([args.index, *args.superpixels]), code=code_hash("stages.train_classifier"))
+                         data=files_digest([args.index, *args.superpixels, *args.features]), code=code_hash("stages.train_classifier"))
     rows = fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
                desc="classifier", log_path=args.log, run_id=run_id)
     m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],

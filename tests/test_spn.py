@@ -111,3 +111,16 @@ def test_spcam_keeps_a_labelled_class_whose_every_superpixel_scores_below_zero()
     assert np.allclose(maps[0], [[0.0, 1.0], [0.5, 0.5]])
     assert np.allclose(maps[1], [[0.0, 1.0], [0.5, 0.5]])
     assert np.allclose(spcam_maps(np.array([[2.0, 2.0, 2.0]]), sp, [1]), 0)  # all tie: the only empty case
+
+
+def test_cached_encoder_input_gives_the_same_outputs_as_the_image():
+    """encoder[:-1]'s output fed with cached=True: the SPN runs the encoder's last module itself."""
+    torch.manual_seed(0)
+    net = SPN("mobilenet_v2", 3, pretrained=False, width=16).eval()
+    x = torch.randn(2, 3, 64, 64)
+    sp = _sp(2, 64, 64, 5)
+    with torch.no_grad():
+        live = net(x, sp)
+        cached = net(net.encoder[:-1](x), sp, cached=True)
+    for a, b in zip(live[:3], cached[:3]):
+        assert torch.allclose(a, b, atol=1e-5)

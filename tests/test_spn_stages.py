@@ -7,6 +7,8 @@ import pytest
 
 from wsss.data import demo as demo_data
 from stages import extract_cams, prepare_data, superpixels, train_classifier
+from wsss.models.backbones import weight_file
+
 
 def prepare(raw, out):
     prepare_data.main(["--dataset", "demo", "--root", str(raw), "--out", str(out)])
@@ -61,3 +63,27 @@ def test_spcam_needs_an_spn(tmp_path):
         extract_cams.main(args + ["--localizer", "cam"])
     with pytest.raises(SystemExit, match="is a 'cam' classifier, not 'spn'"):
         extract_cams.main(args + ["--localizer", "spn"])
+
+
+@pytest.mark.skipif(not weight_file("mobilenet_v2").is_file(), reason="needs the MobileNetV2 ImageNet weights")
+def test_training_on_cached_encoder_features_matches_training_on_images(tmp_path):
+    from stages import encoder_features
+
+    demo_data.generate(tmp_path / "raw", n_train=8, n_val=2, size=64)
+    prepare(tmp_path / "raw", tmp_path / "data")
+    index = str(tmp_path / "data" / "index.json")
+    sp = {s: str(tmp_path / f"sp_{s}.h5") for s in ("train", "val")}
+    for split, path in sp.items():
+        superpixels.main(["--index", index, "--split", split, "--n-segments", "20", "--out", path])
+    feats = str(tmp_path / "feats.h5")
+    encoder_features.main(["--index", index, "--backbone", "mobilenet_v2", "--sizes", "48", "64", "--out", feats,
+                           "--device", "cpu"])
+    settings = dict(SETTINGS, pretrained=True, spn={"width": 16, "cache_features": True})
+    common = ["--superpixels", *sp.values(), "--spn-sizes", "48", "64"]
+    train(index, settings, 64, tmp_path / "live", *common)
+    train(index, settings, 64, tmp_path / "cached", *common, "--features", feats)
+    live = (tmp_path / "live" / "log.csv").read_text().splitlines()[1].split(",")
+    cached = (tmp_path / "cached" / "log.csv").read_text().splitlines()[1].split(",")
+    header = (tmp_path / "live" / "log.csv").read_text().splitlines()[0].split(",")
+    loss = header.index("loss")
+    assert np.isclose(float(live[loss]), float(cached[loss]), rtol=1e-4)

@@ -16,6 +16,7 @@ from wsss.localizers import get_localizer
 
 PATHS = {
     "superpixels": "{results}/superpixels/{split}_{shard}.h5",
+    "features": "{results}/features/{feat}/train_{shard}.h5",
     "classifier": "{results}/classifiers/{clf}/{file}",
     "cams": "{results}/cams/{cams}/train_{shard}.h5",
     "threshold": "{results}/cams/{cams}/threshold.json",
@@ -31,6 +32,7 @@ PATHS = {
     "spn_labels": "{results}/{exp}/spn_segmenter/{split}/shard_{shard}",
     "spn_scores": "{results}/{exp}/spn_segmenter/{split}/shard_{shard}.scores.json",
     "table": "{results}/{table}/{file}",
+    "features_bench": "{bench}/features/{feat}/{shard}.tsv",
     "classifier_bench": "{bench}/classifiers/{clf}/train_classifier.tsv",
     "cams_bench": "{bench}/cams/{cams}/{shard}.tsv",
     "threshold_bench": "{bench}/cams/{cams}/threshold_rule.tsv",
@@ -87,10 +89,21 @@ class Plan:
     def rounds(self, exp: str) -> list[int]:
         return list(range(1, self.experiments[exp]["segmentation"]["rounds"] + 1))
 
+    def classifier_iterations(self, exp: str):
+        """The classifier's schedule in steps: classifier.iterations, else the dataset's (null: epochs)."""
+        return self.experiments[exp]["classifier"].get("iterations") or self.ds["classifier_iterations"]
+
+    def features_key(self, exp: str) -> str | None:
+        """The encoder-feature cache an experiment's classifier trains on (None: it trains on images)."""
+        clf = self.experiments[exp]["classifier"]
+        if not self.localizer(exp).cached_encoder(method_settings(self.experiments[exp], "classifier")):
+            return None
+        return _key(clf["backbone"], {"weights_path": clf.get("weights_path"), "sizes": self.ds["spn_sizes"]})
+
     def classifier_key(self, exp: str) -> str:
         """Experiments whose classifier settings agree share one trained classifier."""
         spec = {"classifier": method_settings(self.experiments[exp], "classifier"),
-                "epochs": self.ds["classifier_epochs"], "iterations": self.ds["classifier_iterations"],
+                "epochs": self.ds["classifier_epochs"], "iterations": self.classifier_iterations(exp),
                 "crop": self.ds["crop_size"], "scale_range": self.ds["scale_range"], "seed": self.config["seed"]}
         if self.localizer(exp).needs_superpixels:
             spec["spn_sizes"] = self.ds["spn_sizes"]

@@ -24,6 +24,7 @@ localizer, rounds, classifier_key, cams_key = PLAN.localizer, PLAN.rounds, PLAN.
 ground_truth, otsu = PLAN.ground_truth, PLAN.otsu
 CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
 CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
+FEATURE_SETS = {PLAN.features_key(exp): exp for exp in EXPERIMENTS if PLAN.features_key(exp)}
 
 
 def code_hash(stage):
@@ -132,6 +133,22 @@ def classifier_superpixels(wc):
     if localizer(CLASSIFIERS[wc.clf]).needs_superpixels:
         return [*shards("superpixels", "train", split="train"), *shards("superpixels", "val", split="val")]
     return []
+
+
+def classifier_features(wc):
+    """The encoder-feature shards a classifier trains on (SPN with classifier.spn.cache_features)."""
+    key = PLAN.features_key(CLASSIFIERS[wc.clf])
+    return shards("features", "train", feat=key) if key else []
+
+
+def weights_arg(exp):
+    w = EXPERIMENTS[exp]["classifier"].get("weights_path")
+    return f"--weights-path {shlex.quote(w)}" if w else ""
+
+
+def iterations_arg(exp):
+    n = PLAN.classifier_iterations(exp)
+    return f"--iterations {n}" if n else ""
 
 
 def superpixel_args(input, exp, inference=False):

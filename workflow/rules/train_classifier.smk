@@ -2,6 +2,7 @@ rule train_classifier:
     input:
         index=INDEX,
         superpixels=classifier_superpixels,
+        features=classifier_features,
     output:
         model=path("classifier", file="model.pt"),
         log=path("classifier", file="log.csv"),
@@ -11,7 +12,8 @@ rule train_classifier:
         settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
         superpixels=lambda wc, input: superpixel_args(input, CLASSIFIERS[wc.clf]),
         epochs=DS["classifier_epochs"],
-        iterations=f"--iterations {DS['classifier_iterations']}" if DS["classifier_iterations"] else "",
+        iterations=lambda wc: iterations_arg(CLASSIFIERS[wc.clf]),
+        features=lambda wc, input: f"--features {' '.join(input.features)}" if input.features else "",
         crop=DS["crop_size"],
         scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
@@ -23,6 +25,6 @@ rule train_classifier:
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
-        "{params.superpixels} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} --log {output.log} "
+        "{params.superpixels} {params.features} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} --log {output.log} "
         "--metrics {output.metrics} --curve {output.curve} --device {params.device} --seed {params.seed} "
         "--threads {threads} > {log} 2>&1"

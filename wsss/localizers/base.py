@@ -38,10 +38,15 @@ class Localizer:
         raise NotImplementedError
 
     def batches(self, index, ids, settings: dict, crop: int, seed: int, sp_reader=None, sizes=(),
-                scale_range=(0.5, 1.5)):
+                scale_range=(0.5, 1.5), features=None):
         """make_loader(epoch) -> that epoch's training batches (see wsss.training.fit); images rescaled by
-        U(scale_range) x their size (wsss.data.transforms.augment) unless the method has its own rule."""
+        U(scale_range) x their size (wsss.data.transforms.augment) unless the method has its own rule.
+        features: a reader of the cached encoder features (when cached_encoder(settings))."""
         raise NotImplementedError
+
+    def cached_encoder(self, settings: dict) -> bool:
+        """Whether it trains on a frozen encoder's cached features (stages.encoder_features)."""
+        return False
 
     def step(self, model, batch, device):
         """The training loss of one batch."""

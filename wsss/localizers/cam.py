@@ -49,7 +49,8 @@ class CAM(Localizer):
         pretrained = settings["pretrained"] if pretrained is None else pretrained
         return CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
 
-    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5)):
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5),
+                features=None):
         from wsss.data.augmented import AugmentedImages
         from wsss.training import shuffled_loader
 

@@ -25,23 +25,21 @@ def superpixel_scores(model, img: np.ndarray, sp: np.ndarray, sizes, flip: bool,
     At each size the SP classifier (linear, bias-free) is applied to every f_ups feature (stride 4);
     the score maps are upsampled bilinearly to the input resolution and averaged inside each of the
     image's own superpixels. Boundaries are thus the full-resolution SLIC boundaries."""
-    import cv2
     import torch
     import torch.nn.functional as F
 
-    from wsss.data.spn_data import pad_square
+    from wsss.data.spn_data import pad_image, view
     from wsss.data.transforms import to_tensor
     from wsss.ops.superpixels import superpixel_means
 
     h, w = img.shape[:2]
     n = max(h, w)
-    img_sq, _ = pad_square(img, sp)
+    img_sq = pad_image(img)
     weight = model.sp_fc.weight.to(device)
     best, image_score, views = None, 0.0, 0
     for size in sizes:
         for flipped in ([False, True] if flip else [False]):
-            im = cv2.resize(np.ascontiguousarray(img_sq[:, ::-1] if flipped else img_sq), (size, size),
-                            interpolation=cv2.INTER_LINEAR)
+            im = view(img_sq, size, flipped)
             with torch.no_grad():
                 feats, _ = model.upsampled_features(to_tensor(im)[None].to(device))
                 scores = F.interpolate(torch.einsum("kc,bchw->bkhw", weight, feats), size=(n, n),
@@ -85,22 +83,37 @@ class SPN(Localizer):
     map_methods = ("spcam",)
     needs_superpixels = True
     predicts_classes = True
+    classifier_section = "spn"
+    classifier_schema = {
+        "width": {"type": "integer", "minimum": 8, "default": 256,
+                  "description": "channels of the stride-8 / stride-4 f_ups layers (most of a CPU step)"},
+        "cache_features": {"type": "boolean", "default": True,
+                           "description": "train on the frozen encoder's features cached once per image, size and "
+                                          "flip (stages.encoder_features): same batches, exact up to float rounding"},
+    }
 
     def build(self, settings, n_fg, pretrained=None):
         from wsss.models.spn import SPN as Net
 
         pretrained = settings["pretrained"] if pretrained is None else pretrained
-        return Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
+        return Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"),
+                   width=settings.get("spn", {}).get("width", 256))
 
-    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5)):
-        """The paper's multi-scale rule: padded squares at one of `sizes` per mini-batch (scale_range unused)."""
+    def cached_encoder(self, settings) -> bool:
+        """Only a pretrained encoder is a fixed function worth caching (a random one is drawn per run)."""
+        return bool(settings.get("spn", {}).get("cache_features", False) and settings.get("pretrained", True))
+
+    def batches(self, index, ids, settings, crop, seed, sp_reader=None, sizes=(), scale_range=(0.5, 1.5),
+                features=None):
+        """The paper's multi-scale rule: padded squares at one of `sizes` per mini-batch (scale_range unused);
+        inputs from the encoder-feature cache when `features` is given."""
         from torch.utils.data import DataLoader
 
         from wsss.data.spn_data import ScaleBatchSampler, SPNTrainSet
 
         if sp_reader is None:
             raise SystemExit("classifier.method: spn needs --superpixels (the superpixel shards of train and val)")
-        data = SPNTrainSet(index, ids, sp_reader, seed)
+        data = SPNTrainSet(index, ids, sp_reader, seed, features)
         sampler = ScaleBatchSampler(len(data), settings["batch_size"], sizes, seed)
 
         def make(epoch):
@@ -109,8 +122,8 @@ class SPN(Localizer):
         return make
 
     def step(self, model, batch, device):
-        x, sp, y = batch
-        return model.loss(x.to(device), sp.to(device), y.to(device))
+        return model.loss(batch["input"].to(device), batch["superpixels"].to(device), batch["targets"].to(device),
+                          cached=bool(batch["cached"][0]))
 
     def image_logits(self, model, img, crop, device, sp=None):
         """The SP branch's score, on the image padded to a square with its superpixels."""

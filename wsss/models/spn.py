@@ -12,6 +12,12 @@
 VGG16: the encoder stops at conv5_3 (stride 16) and pool5 (stride 32) is the switch-keeping max-pool.
 MobileNetV2 has no max-pool: its stride-16 features (1280 channels) go through a learnt 1x1
 projection to 512 channels, then the same 2x2 max-pool with return_indices gives the switches.
+
+The encoder is frozen (BN statistics included), so its features can be computed once per image,
+size and flip and cached (stages.encoder_features): `cached=True` inputs are the output of
+encoder[:-1] (for MobileNetV2 its 320-channel block 16, a quarter of the final width), and only the
+encoder's last module runs here. `width` is the channel width of the stride-8/4 f_ups layers, where
+most of a CPU training step goes.
 """
 from __future__ import annotations
 
@@ -66,10 +72,10 @@ class SPN(nn.Module):
         new = [p for n, p in self.named_parameters() if not n.startswith("encoder.")]
         return [], new
 
-    def upsampled_features(self, x):
-        """(f_ups features at stride 4, encoder features at stride 32)."""
+    def upsampled_features(self, x, cached: bool = False):
+        """(f_ups features at stride 4, encoder features at stride 32). cached: x is encoder[:-1]'s output."""
         with torch.no_grad():
-            f = self.encoder(x)
+            f = self.encoder[-1](x) if cached else self.encoder(x)
         f = self.proj(f)
         if f.shape[-2] % 2 or f.shape[-1] % 2:  # keep the switches exact: pool an even-sized map
             f = F.pad(f, (0, f.shape[-1] % 2, 0, f.shape[-2] % 2))
@@ -78,12 +84,13 @@ class SPN(nn.Module):
         u = self.unpool(self.deconv2(self.deconv1(z)), switches, output_size=f.shape[-2:])
         return self.deconv4(self.deconv3(u)), z
 
-    def forward(self, x, superpixels):
-        """x (B, 3, H, W); superpixels (B, H/4, W/4) ids, -1 marks padding (excluded).
+    def forward(self, x, superpixels, cached: bool = False):
+        """x (B, 3, H, W), or cached encoder features; superpixels (B, H/4, W/4) ids, -1 marks padding
+        (excluded).
 
         Returns (SP-branch image logits (B, C), GAP-branch logits (B, C), per-superpixel logits,
         image index of each superpixel row)."""
-        feats, z = self.upsampled_features(x)
+        feats, z = self.upsampled_features(x, cached)
         feats = feats[..., : superpixels.shape[-2], : superpixels.shape[-1]]
         if feats.shape[-2:] != superpixels.shape[-2:]:
             raise ValueError(f"superpixel maps {tuple(superpixels.shape[-2:])} must be the input size / {STRIDE} "
@@ -98,8 +105,8 @@ class SPN(nn.Module):
         gap_logits = self.gap_fc(F.adaptive_avg_pool2d(z, 1).flatten(1))
         return sums / n[:, None], gap_logits, sp_logits, image_of
 
-    def loss(self, x, superpixels, targets):
-        img_logits, gap_logits, _, _ = self(x, superpixels)
+    def loss(self, x, superpixels, targets, cached: bool = False):
+        img_logits, gap_logits, _, _ = self(x, superpixels, cached)
         return (F.multilabel_soft_margin_loss(img_logits, targets)
                 + F.multilabel_soft_margin_loss(gap_logits, targets))
 
