@@ -102,8 +102,8 @@ class Plan:
 
     def classifier_key(self, exp: str) -> str:
         """Experiments whose classifier settings agree share one trained classifier."""
-        spec = {"classifier": method_settings(self.experiments[exp], "classifier"),
-                "epochs": self.ds["classifier_epochs"], "iterations": self.classifier_iterations(exp),
+        clf = {k: v for k, v in method_settings(self.experiments[exp], "classifier").items() if k != "iterations"}
+        spec = {"classifier": clf, "epochs": self.ds["classifier_epochs"], "iterations": self.classifier_iterations(exp),
                 "crop": self.ds["crop_size"], "scale_range": self.ds["scale_range"], "seed": self.config["seed"]}
         if self.localizer(exp).needs_superpixels:
             spec["spn_sizes"] = self.ds["spn_sizes"]
