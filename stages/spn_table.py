@@ -5,7 +5,8 @@
         --title "SPN table (demo)" --md report/spn_table.md --html report/spn_table.html
 
 rows.json is a list of {"label", "data", "eval" (an evaluate JSON), "published" (a method name in
-published.yaml or null)}, built by wsss.tables.spn.rows. Our column holds only what this run
+published.yaml or null), and for val rows "fullsup" (the ceiling's evaluate JSON)}, built by
+wsss.tables.spn.rows. Our column holds only what this run
 computed; the published column holds the paper's VOC number for that row, if it reported one.
 """
 from __future__ import annotations

@@ -64,3 +64,19 @@ def test_spn_table_rows_name_an_otsu_threshold():
     from wsss.tables.spn import threshold_text
 
     assert threshold_text("otsu") == "Otsu threshold" and threshold_text(0.5) == "0.5 of max"
+
+
+def test_spn_table_val_rows_carry_the_ratio_to_the_same_segmenters_ceiling(tmp_path):
+    import json
+
+    from wsss.tables.spn import table
+
+    def ev(name, miou):
+        p = tmp_path / f"{name}.json"
+        p.write_text(json.dumps({"miou": miou, "n_images": 5}))
+        return str(p)
+    rows = [dict(label="round 1", data="val", eval=ev("r1", 0.30), published=None, fullsup=ev("fs", 0.60)),
+            dict(label="annotations", data="train (GT)", eval=ev("a", 0.40), published=None)]
+    lines = table(rows, {"rows": []})
+    assert lines[2] == "| round 1 | val | 5 | 30.0 | 0.50 |  |"
+    assert lines[3] == "| annotations | train (GT) | 5 | 40.0 |  |  |"

@@ -101,7 +101,7 @@ rule reliability_curve:
 
 rule spn_table:
     input:
-        evals=lambda wc: [r["eval"] for r in spn_table_rows.rows(PLAN, wc.exp)],
+        evals=lambda wc: [r[k] for r in spn_table_rows.rows(PLAN, wc.exp) for k in ("eval", "fullsup") if r.get(k)],
         curve=path("eval", name="reliability_curve", ext="json"),
         curve_png=path("report", file="reliability_curve.png"),
         published=PUBLISHED,

@@ -30,7 +30,17 @@ def threshold_text(th) -> str:
 
 
 def rows(plan, exp: str) -> list[dict]:
-    """{label, data (evaluated on), eval (evaluate JSON), published (method in published.yaml)} per row."""
+    """{label, data (evaluated on), eval (evaluate JSON), published (method in published.yaml)} per row;
+    val rows also name `fullsup`: the val evaluation of the same segmenter trained on ground truth."""
+    out = _rows(plan, exp)
+    ceiling = plan.fullsup_of(exp)
+    for r in out:
+        if r["data"] == "val" and ceiling:
+            r["fullsup"] = plan.last_val(ceiling)
+    return out
+
+
+def _rows(plan, exp: str) -> list[dict]:
     e = plan.experiments[exp]
     k = e["reliable"]["k"] or "all"
     th = e["pseudo_labels"]["threshold"]
@@ -59,12 +69,13 @@ def rows(plan, exp: str) -> list[dict]:
 
 
 def table(rows, published: dict) -> list[str]:
-    lines = ["| annotations / segmenter | evaluated on | images | ours mIoU % | published (VOC 2012) mIoU % |",
-             "|---|---|---|---|---|"]
+    lines = ["| annotations / segmenter | evaluated on | images | ours mIoU % | / fullsup | published (VOC 2012) mIoU % |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
         res = read_json(r["eval"])
         column = "val" if r["data"].startswith("val") else "pseudo_train"
         pub = published_value(published, r.get("published"), column)
-        lines.append(f"| {r['label']} | {r['data']} | {res['n_images']} | {100 * res['miou']:.1f} | "
+        ratio = f"{res['miou'] / read_json(r['fullsup'])['miou']:.2f}" if r.get("fullsup") else ""
+        lines.append(f"| {r['label']} | {r['data']} | {res['n_images']} | {100 * res['miou']:.1f} | {ratio} | "
                      f"{'' if pub is None else f'{pub:.1f}'} |")
     return lines
