@@ -1,8 +1,9 @@
 """FickleNet benchmarks, one process each part.
 
-    python bench/ficklenet_speed.py inference [--n 200] [--size 320] [--chunk 50]
-        batched stochastic inference (backbone once, selections batched; full masks, or sampled tap
-        counts) vs the naive loop of N full forward passes; same masks, the outputs are compared
+    python bench/ficklenet_speed.py inference [--n 200] [--size 320] [--chunk 50] [--gradcam elementwise]
+        batched stochastic inference (backbone once, selections batched, full masks; for the mean
+        Grad-CAM also sampled tap counts) vs the naive loop of N full forward passes with an autograd
+        Grad-CAM each; same masks, the outputs are compared
     python bench/ficklenet_speed.py expansion [--size 320] [--batch 8]
         one training step (forward + backward) with map expansion on vs off: time, and the peak
         resident memory of a child process doing only that step (on CUDA: max_memory_allocated)
@@ -47,22 +48,25 @@ def inference(a):
     net = model(a)
     x = test_image(a)
     out, secs = {}, {}
-    for path in ("counts", "masks", "naive"):
+    paths = ("counts", "masks", "naive") if a.gradcam == "mean" else ("masks", "naive")
+    for path in paths:
         g = torch.Generator(device=a.device).manual_seed(0)
         sync(a.device)
         t = time.perf_counter()
         out[path] = localization(net, x, [1, 15], a.n, 0.5, a.chunk, g, naive=path == "naive",
-                                 sampler="counts" if path == "counts" else "masks")
+                                 sampler="counts" if path == "counts" else "masks", gradcam=a.gradcam)
         sync(a.device)
         secs[path] = time.perf_counter() - t
     map_diff = abs(out["naive"][0] - out["masks"][0]).max()
     flips = abs(out["naive"][1] - out["masks"][1]) * a.n  # selections firing differently (values at the threshold)
-    print(f"N={a.n}, {a.size}x{a.size}, 2 classes, {a.backbone}, {a.device}, {torch.get_num_threads()} threads: "
-          f"naive loop {secs['naive']:.2f} s; batched with masks {secs['masks']:.2f} s "
-          f"({secs['naive'] / secs['masks']:.1f}x); batched with sampled counts {secs['counts']:.2f} s "
-          f"({secs['naive'] / secs['counts']:.1f}x, chunk {a.chunk})")
+    print(f"N={a.n}, {a.size}x{a.size}, 2 classes, {a.backbone}, {a.device}, {torch.get_num_threads()} threads, "
+          f"{a.gradcam} Grad-CAM: naive loop {secs['naive']:.2f} s; batched with masks {secs['masks']:.2f} s "
+          f"({secs['naive'] / secs['masks']:.1f}x, chunk {a.chunk})")
     print(f"masks vs naive (same selections): localization map max |difference| {map_diff:.1e}, fired counts "
           f"differ at {(flips > 0.5).mean():.1e} of pixels by at most {flips.max():.0f}")
+    if "counts" not in out:
+        return
+    print(f"batched with sampled counts {secs['counts']:.2f} s ({secs['naive'] / secs['counts']:.1f}x)")
     print(f"sampled counts vs naive (same law, other draws): mean firing fraction {out['counts'][1].mean():.4f} "
           f"vs {out['naive'][1].mean():.4f}; mean localization {out['counts'][0].mean():.4f} vs "
           f"{out['naive'][0].mean():.4f}")
@@ -111,6 +115,7 @@ def main():
     ap.add_argument("--backbone", default="mobilenet_v2")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--expansion", default="on")
+    ap.add_argument("--gradcam", default="elementwise", choices=["elementwise", "mean"])
     a = ap.parse_args()
     {"inference": inference, "expansion": expansion, "step": step}[a.what](a)
 

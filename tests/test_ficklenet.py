@@ -72,14 +72,15 @@ def test_training_is_stochastic_and_eval_is_not():
         assert torch.equal(net(x), net(x))
 
 
-def test_stochastic_localization_batched_equals_naive_loop():
+@pytest.mark.parametrize("gradcam", ["elementwise", "mean"])
+def test_stochastic_localization_batched_equals_naive_loop(gradcam):
     from wsss.ops.stochastic_cams import localization
     net = _net(p=0.5)
     x = torch.randn(1, 3, 64, 48)
     best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5),
-                              sampler="masks")
+                              sampler="masks", gradcam=gradcam)
     best_n, frac_n = localization(net, x, [1, 3], n=7, threshold=0.4, naive=True,
-                                  generator=torch.Generator().manual_seed(5))
+                                  generator=torch.Generator().manual_seed(5), gradcam=gradcam)
     assert best.shape == frac.shape == (2, 64, 48)
     assert abs(best - best_n).max() < 1e-4 and abs(frac - frac_n).max() < 1e-6
     assert best.max() <= 1 + 1e-6 and torch.allclose(torch.from_numpy(frac * 7), torch.from_numpy(frac * 7).round(), atol=1e-4)
@@ -196,4 +197,31 @@ def test_elementwise_grad_cams_equal_autograd_and_see_where_units_were_dropped()
     assert torch.allclose(net.grad_cams_batched(f, [0], shuffled), net.grad_cams_batched(f, [0], masks), atol=1e-6)
     assert not torch.allclose(elementwise_grad_cams(net, f, [0], shuffled), elementwise_grad_cams(net, f, [0], masks))
     with pytest.raises(ValueError, match="needs sampler 'masks'"):
-        localization(net, torch.randn(1, 3, 64, 64), [1], n=2, threshold=0.5, gradcam="elementwise")
+        localization(net, torch.randn(1, 3, 64, 64), [1], n=2, threshold=0.5, gradcam="elementwise", sampler="counts")
+
+
+def test_location_dropout_shares_a_mask_across_channels_and_keeps_the_closed_forms():
+    from wsss.ops.stochastic_cams import elementwise_grad_cams
+    net = _net(p=0.5)
+    net.dropout = "location"
+    f = torch.rand(1, 16, 5, 6)
+    masks = net.masks(3, f, torch.Generator().manual_seed(2))
+    assert masks.shape == (3, 1, 15, 18)
+    assert torch.allclose(elementwise_grad_cams(net, f, [0, 2], masks),
+                          net.grad_cams(f, [0, 2], masks, elementwise=True), atol=1e-6)
+    assert torch.allclose(net.grad_cams_batched(f, [0, 2], masks), net.grad_cams(f, [0, 2], masks), atol=1e-5)
+    taps = net.sample_taps(4, f, torch.Generator().manual_seed(0))
+    assert taps.shape == (4, 16, 3, 3) and torch.equal(taps[:, :1].expand_as(taps), taps)
+
+
+def test_elementwise_selections_differ_in_space_where_mean_grad_cam_selections_do_not():
+    """The review's finding, as a known answer: with the linear head, mean Grad-CAMs of different
+    selections are nearly proportional; element-wise ones follow the dropped locations."""
+    from wsss.ops.stochastic_cams import selection_correlation
+    net = _net(p=0.9)
+    with torch.no_grad():
+        net.classifier.weight.abs_()  # a class detector on ReLU features: positive evidence, as after training
+    f = torch.rand(1, 16, 8, 8)
+    mean = selection_correlation(net, f, [0], n=20, gradcam="mean", generator=torch.Generator().manual_seed(0))
+    elem = selection_correlation(net, f, [0], n=20, gradcam="elementwise", generator=torch.Generator().manual_seed(0))
+    assert mean > 0.95 and elem < 0.9

@@ -2,9 +2,10 @@
 and its stochastic inference (wsss.ops.stochastic_cams).
 
 Training: as CAM (augmentation, multi-label loss) with the FickleNet layer's dropout.
-Maps (`cams.method: fickle`), one scale, no flip: N random selections per image; stored is the max
-over selections of the max-normalised Grad-CAMs, and in the `fired` group the fraction of
-selections firing at `cams.fickle.threshold`.
+Maps (`cams.method: fickle`) at the CAM baseline's views (`cams.scales`, flip when `cams.flip`), so
+the comparison is fair: N random selections per view; stored is the mean over views of the max over
+selections of the max-normalised Grad-CAMs, and in the `fired` group the fraction of selections
+firing at `cams.fickle.threshold`.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from wsss.localizers.cam import CAM
 FIRED = "fired"  # CAM-shard group: per-image fraction of the N selections that fire, (K, H, W)
 
 
-def image_fickle_cams(model, img, class_ids, fickle: dict, device, generator):
-    """FickleNet localization maps (K, H, W) and the fraction of selections firing (K, H, W).
+def view_fickle_cams(model, img, class_ids, fickle: dict, device, generator):
+    """One view (scale, flip) of the image: (max over the N selections of the max-normalised Grad-CAMs,
+    fraction of selections firing), each (K, H, W) at the view's size.
 
     stochastic false (ablation): one pass of FickleNet's Grad-CAM with no dropout."""
     import numpy as np
@@ -30,12 +32,39 @@ def image_fickle_cams(model, img, class_ids, fickle: dict, device, generator):
     if not fickle["stochastic"]:
         with torch.no_grad():
             f = model.feature_map(x)
-        maps = F.interpolate(model.grad_cams_batched(f, [c - 1 for c in class_ids]), size=img.shape[:2],
-                             mode="bilinear", align_corners=False)[0].cpu()
-        cams = max_normalise(maps)
-        return cams, (cams > fickle["threshold"]).astype(np.float32)
+        idx = [c - 1 for c in class_ids]
+        cams = (model.grad_cams(f, idx, elementwise=True) if fickle["gradcam"] == "elementwise"
+                else model.grad_cams_batched(f, idx))
+        maps = max_normalise(F.interpolate(cams, size=img.shape[:2], mode="bilinear", align_corners=False)[0].cpu())
+        return maps, (maps > fickle["threshold"]).astype(np.float32)
     return localization(model, x, class_ids, fickle["n_samples"], fickle["threshold"], fickle["chunk"], generator,
                         sampler=fickle["sampler"], gradcam=fickle["gradcam"])
+
+
+def image_fickle_cams(model, img, class_ids, settings: dict, device, generator):
+    """FickleNet maps (K, H, W) in [0, 1] and the fraction of selections firing, over the same views as
+    the CAM baseline (`cams.scales`, flip when `cams.flip`): each view runs its own N selections, the
+    views' maps are averaged at the image size (as CAM sums its views) and each class divided by its max;
+    the firing fractions are averaged."""
+    import cv2
+    import numpy as np
+    import torch
+
+    from wsss.data.transforms import resize
+
+    h, w = img.shape[:2]
+    total, fired, views = np.zeros((len(class_ids), h, w), np.float32), np.zeros((len(class_ids), h, w), np.float32), 0
+    for s in settings["scales"]:
+        scaled = resize(img, s)
+        for flipped in ([False, True] if settings["flip"] else [False]):
+            view = np.ascontiguousarray(scaled[:, ::-1]) if flipped else scaled
+            best, frac = view_fickle_cams(model, view, class_ids, settings["fickle"], device, generator)
+            for acc, maps in ((total, best), (fired, frac)):
+                back = np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR) for m in maps]) if len(maps) \
+                    else np.zeros_like(acc)
+                acc += back[:, :, ::-1] if flipped else back
+            views += 1
+    return max_normalise(torch.from_numpy(total)), fired / views
 
 
 @register
@@ -51,6 +80,9 @@ class FickleNet(CAM):
         "expansion": {"type": "boolean", "default": True,
                       "description": "false: per-window loop (time/memory ablation)"},
         "stochastic_train": {"type": "boolean", "default": True, "description": "false: train without the dropout"},
+        "dropout": {"enum": ["unit", "location"], "default": "unit",
+                    "description": "unit: each hidden unit of the expanded map dropped independently (the paper's "
+                                   "random hidden unit selection); location: all channels of a position together"},
     }
     cams_section = "fickle"
     cams_schema = {
@@ -59,14 +91,14 @@ class FickleNet(CAM):
                       "description": "a selection fires at u when its max-normalised Grad-CAM exceeds this"},
         "chunk": {"type": "integer", "minimum": 1, "default": 50, "description": "selections per batch (memory)"},
         "stochastic": {"type": "boolean", "default": True, "description": "false: one pass without dropout (ablation)"},
-        "sampler": {"enum": ["counts", "masks"], "default": "counts",
-                    "description": "counts: draw each selection's kept-unit counts per (channel, tap), all its "
-                                   "Grad-CAM depends on (same law, fast); masks: draw the full masks "
-                                   "(the exact reference)"},
-        "gradcam": {"enum": ["mean", "elementwise"], "default": "mean",
-                    "description": "mean: standard Grad-CAM (spatial mean of the gradient); elementwise: "
-                                   "ReLU(sum_k dS/df_k * f_k), which sees where units were dropped "
-                                   "(needs sampler: masks)"},
+        "sampler": {"enum": ["counts", "masks"], "default": "masks",
+                    "description": "masks: draw the full masks; counts (gradcam mean only, where it is exact): "
+                                   "draw each selection's kept-unit counts per (channel, tap), all a mean "
+                                   "Grad-CAM depends on (same law, fast)"},
+        "gradcam": {"enum": ["elementwise", "mean"], "default": "elementwise",
+                    "description": "elementwise: FickleNet's ReLU(sum_k dS/df_k * f_k), which sees where units "
+                                   "were dropped; mean: Selvaraju's channel-weighted Grad-CAM (selections "
+                                   "differ only in kept counts)"},
     }
 
     def build(self, settings, n_fg, pretrained=None):
@@ -82,6 +114,6 @@ class FickleNet(CAM):
         generator = torch.Generator(device=device).manual_seed(seed)  # the selections, reproducible per shard
 
         def extract(img, class_ids, sp=None):
-            cams, fired = image_fickle_cams(model, img, class_ids, settings["fickle"], device, generator)
+            cams, fired = image_fickle_cams(model, img, class_ids, settings, device, generator)
             return Maps(cams, list(class_ids), {FIRED: (fired.astype(np.float16), None)})
         return extract

@@ -10,6 +10,11 @@
 Kept units are scaled by 1/(1-p) (inverted dropout) and the preserved centre by 1, so an
 unmasked pass (stochastic inference off) matches the masked passes in expectation.
 
+Which units a mask drops (`dropout`): "unit" (default) drops each hidden unit -- each (channel,
+position) of the expanded map -- independently, as standard dropout on the expanded map does: the
+paper's "random hidden unit selection", different at each sliding-window position. "location"
+(option) drops all channels of a position together (spatial dropout of the expanded map).
+
 `expansion=False` computes the same masked conv without the expanded map: one small product per
 window position, in a loop (the paper's no-expansion baseline for time and memory). Given the
 same masks both paths give the same scores (tested).
@@ -35,9 +40,16 @@ def expand(x: torch.Tensor, k: int) -> torch.Tensor:
     return cols.permute(0, 1, 4, 2, 5, 3).reshape(b, c, h * k, w * k)
 
 
+DROPOUT = ("unit", "location")
+
+
 def selection_masks(n: int, c: int, h: int, w: int, k: int, p: float, center_preserving: bool,
-                    generator=None, device="cpu") -> torch.Tensor:
-    """(n, c, h*k, w*k) float masks: 0 (dropped), 1/(1-p) (kept) and 1 at preserved window centres."""
+                    generator=None, device="cpu", dropout: str = "unit") -> torch.Tensor:
+    """(n, c, h*k, w*k) float masks -- (n, 1, h*k, w*k) for dropout "location", shared by the channels --
+    0 (dropped), 1/(1-p) (kept) and 1 at preserved window centres."""
+    if dropout not in DROPOUT:
+        raise ValueError(f"dropout must be one of {DROPOUT}, got {dropout!r}")
+    c = 1 if dropout == "location" else c
     keep = torch.rand(n, c, h * k, w * k, generator=generator, device=device) >= p
     mask = keep.float() / (1 - p)
     if center_preserving:
@@ -48,7 +60,7 @@ def selection_masks(n: int, c: int, h: int, w: int, k: int, p: float, center_pre
 class FickleNet(BackboneNet):
     def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None,
                  p: float = 0.9, kernel: int = 3, center_preserving: bool = True, expansion: bool = True,
-                 stochastic_train: bool = True, width: int = 512):
+                 stochastic_train: bool = True, width: int = 512, dropout: str = "unit"):
         super().__init__()
         if not 0 <= p < 1:
             raise ValueError(f"dropout rate p must be in [0, 1), got {p}")
@@ -58,7 +70,7 @@ class FickleNet(BackboneNet):
         nn.init.xavier_uniform_(self.classifier.weight)
         self.p, self.k, self.center_preserving = p, kernel, center_preserving
         self.expansion, self.stochastic_train = expansion, stochastic_train
-        self.pretrained = pretrained
+        self.pretrained, self.dropout = pretrained, dropout
 
     def param_groups(self):
         return [p for p in self.features.parameters() if p.requires_grad], \
@@ -69,7 +81,7 @@ class FickleNet(BackboneNet):
 
     def masks(self, n, f, generator=None):
         _, c, h, w = f.shape
-        return selection_masks(n, c, h, w, self.k, self.p, self.center_preserving, generator, f.device)
+        return selection_masks(n, c, h, w, self.k, self.p, self.center_preserving, generator, f.device, self.dropout)
 
     def score_maps(self, f, masks=None):
         """Class score maps (n, C, h, w) of features f (n, c, h, w) under masks (n, c, h*k, w*k) or none."""
@@ -111,7 +123,7 @@ class FickleNet(BackboneNet):
         """masks (n, c, h*k, w*k) -> (n, c, k, k): each tap's mask summed over the windows where it lands
         inside the map. All a selection's Grad-CAM needs of its mask (see grad_cams_batched)."""
         inside = self._inside(h, w, masks.device).to(masks.dtype)
-        return (masks.view(len(masks), -1, h, self.k, w, self.k) * inside).sum((2, 4))
+        return (masks.view(len(masks), masks.shape[1], h, self.k, w, self.k) * inside).sum((2, 4))
 
     def sample_taps(self, n: int, f: torch.Tensor, generator=None) -> torch.Tensor:
         """window_taps of n fresh selections, drawn without drawing the masks: (n, c, k, k).
@@ -120,11 +132,12 @@ class FickleNet(BackboneNet):
         1/(1-p), so its sum is Binomial(V, 1-p) / (1-p); a preserved centre sums to V. Same law as
         window_taps(masks(n, f)), from n*c*k*k random numbers instead of n*c*h*w*k*k."""
         _, c, h, w = f.shape
-        v = self.valid_taps(h, w, f.device).to(torch.float32).expand(n, c, self.k, self.k).contiguous()
+        drawn = 1 if self.dropout == "location" else c  # location: one count per tap, shared by the channels
+        v = self.valid_taps(h, w, f.device).to(torch.float32).expand(n, drawn, self.k, self.k).contiguous()
         taps = torch.binomial(v, torch.full_like(v, 1 - self.p), generator=generator) / (1 - self.p)
         if self.center_preserving:
             taps[:, :, self.k // 2, self.k // 2] = v[:, :, self.k // 2, self.k // 2]
-        return taps.to(f.dtype)
+        return taps.expand(n, c, self.k, self.k).to(f.dtype)
 
     def grad_cams_batched(self, f, class_idx, masks=None, taps=None):
         """The same Grad-CAMs as `grad_cams` for one image f (1, c, h, w), in closed form.
@@ -138,14 +151,15 @@ class FickleNet(BackboneNet):
         _, c, h, w = f.shape
         if taps is None:
             taps = (self.valid_taps(h, w, f.device).to(f.dtype).expand(1, c, self.k, self.k) if masks is None
-                    else self.window_taps(masks, h, w))
+                    else self.window_taps(masks, h, w).expand(len(masks), c, self.k, self.k))
         alpha = torch.einsum("Kcab,ncab->nKc", self.classifier.weight[class_idx], taps) / (h * w) ** 2
         return F.relu(torch.einsum("nKc,chw->nKhw", alpha, f[0])).detach()
 
-    def grad_cams(self, f, class_idx, masks=None):
+    def grad_cams(self, f, class_idx, masks=None, elementwise: bool = False):
         """Grad-CAM w.r.t. f of each selection by autograd: f (1 or n, c, h, w), masks (n, ...) or None ->
         (n, K, h, w). Each selection gets its own copy of f (one backward per class): the reference for
-        grad_cams_batched."""
+        grad_cams_batched and, with elementwise (ReLU(sum_ch dS/df_ch * f_ch)), for
+        wsss.ops.stochastic_cams.elementwise_grad_cams."""
         n = 1 if masks is None else len(masks)
         with torch.enable_grad():
             fr = f.detach().expand(n, *f.shape[1:]).clone().requires_grad_(True)
@@ -153,5 +167,6 @@ class FickleNet(BackboneNet):
             maps = []
             for j, c in enumerate(class_idx):
                 (g,) = torch.autograd.grad(scores[:, c].sum(), fr, retain_graph=j < len(class_idx) - 1)
-                maps.append(F.relu((g.mean(dim=(2, 3), keepdim=True) * fr).sum(1)))
+                weight = g if elementwise else g.mean(dim=(2, 3), keepdim=True)
+                maps.append(F.relu((weight * fr).sum(1)))
         return torch.stack(maps, 1).detach()
