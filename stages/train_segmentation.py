@@ -20,7 +20,7 @@ from wsss.codehash import code_hash
 from wsss.data.augmented import AugmentedImages
 from wsss.data.dataset import Index
 from wsss.device import pick_device
-from wsss.io.files import read_json, write_json
+from wsss.io.files import IGNORE, PAD, read_json, write_json
 from wsss.io.labels import label_paths
 from wsss.losses import get_loss
 from wsss.plots import loss_curve
@@ -43,6 +43,8 @@ def segmentation_step(settings: dict):
 
     def step(model, batch, device):
         x, label, targets = (t.to(device) for t in batch)
+        if not loss.sees_padding:
+            label = label.masked_fill(label == PAD, IGNORE)
         return loss(model, x, label, targets, settings)
     return step
 

@@ -8,7 +8,7 @@ import torch.nn as nn
 
 from stages import evaluate, predict, select_reliable
 from wsss.data.transforms import augment
-from wsss.io.files import IGNORE, read_json, read_label, write_json, write_label
+from wsss.io.files import IGNORE, PAD, read_json, read_label, write_json, write_label
 from wsss.training import fit
 
 
@@ -127,11 +127,11 @@ def test_augment_crop_padding_and_label_alignment():
     for seed in range(20):
         a, b = augment(img, label, 32, np.random.default_rng(seed))
         assert a.shape == (32, 32, 3) and b.shape == (32, 32)
-        valid = b != IGNORE
+        valid = b != PAD
         # the label moved with the image: pure white pixels are class 1, pure black ones class 0
         grey = a.astype(int).sum(-1)
         assert (b[valid & (grey == 3 * 255)] == 1).all() and (b[valid & (grey == 0)] == 0).all()
-        # padding (the image is shorter than the crop) is ignore in the label and the mean colour in the image
+        # padding (the image is shorter than the crop) is PAD in the label and the mean colour in the image
         assert (~valid).any() and np.allclose(a[~valid].mean(0), [124, 116, 104], atol=1)
     a1, b1 = augment(img, label, 32, np.random.default_rng(7))
     a2, b2 = augment(img, label, 32, np.random.default_rng(7))

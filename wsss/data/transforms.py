@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import torch
 
-from wsss.io.files import IGNORE
+from wsss.io.files import PAD
 from wsss.models.backbones import IMAGENET_MEAN, IMAGENET_STD
 
 _MEAN = np.asarray(IMAGENET_MEAN, np.float32) * 255
@@ -35,7 +35,8 @@ def augment(img, label, crop: int, rng: np.random.Generator, scale_range=(0.5, 1
     The scale convention (README): training sees the images at U(scale_range) x their size, and CAM
     extraction, FickleNet inference and prediction run at scales inside that range (1.0 at least).
     `label` may be None (classification). Padding is the mean colour (zero after normalisation)
-    and 255 (ignore) in the label.
+    and PAD (254) in the label: outside the image, no loss counts it (train_segmentation maps it to
+    255 for losses that need no distinction; DSRG keeps it so that padding never grows).
     """
     s = rng.uniform(*scale_range)
     img = resize(img, s)
@@ -49,7 +50,7 @@ def augment(img, label, crop: int, rng: np.random.Generator, scale_range=(0.5, 1
         img = cv2.copyMakeBorder(np.ascontiguousarray(img), 0, ph, 0, pw, cv2.BORDER_CONSTANT,
                                  value=[float(v) for v in _MEAN])
         if label is not None:
-            label = cv2.copyMakeBorder(np.ascontiguousarray(label), 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=IGNORE)
+            label = cv2.copyMakeBorder(np.ascontiguousarray(label), 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=PAD)
     h, w = img.shape[:2]
     y, x = rng.integers(0, h - crop + 1), rng.integers(0, w - crop + 1)
     img = img[y:y + crop, x:x + crop]

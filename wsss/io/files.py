@@ -19,6 +19,7 @@ from PIL import Image
 from wsss.errors import BadInputError
 
 IGNORE = 255
+PAD = 254  # label of a training crop's padding: outside the image (losses that care tell it from IGNORE)
 
 
 def remove_stale_tmp(path: Path) -> None:

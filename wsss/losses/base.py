@@ -7,6 +7,7 @@ class Loss:
     name = ""
     section = None      # its sub-section of `segmentation` ...
     schema: dict = {}   # ... and that sub-section's JSON-schema properties
+    sees_padding = False  # True: labels keep PAD (crop padding) apart from IGNORE; else PAD arrives as IGNORE
 
     def __call__(self, model, x, label, targets, settings: dict):
         """x (B, 3, H, W), label (B, H, W) with 255 = ignore, targets (B, C-1) multi-hot image labels."""

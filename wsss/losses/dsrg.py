@@ -5,13 +5,18 @@ from __future__ import annotations
 from wsss.losses import register
 from wsss.losses.base import Loss
 
-CRF_SCHEMA = {"$ref": "#/definitions/crf", "default": {}}
+# DSRG's CRF at its 41x41 output: the krahenbuhl2013 wrapper with scale_factor 12 (bilateral 80/12 px,
+# colour 13, weight 10; Gaussian 3/12 px, weight 3) and the probabilities themselves as unary scores.
+CRF_SCHEMA = {"$ref": "#/definitions/crf", "default": {"iterations": 10, "gauss_sxy": 0.25, "gauss_compat": 3,
+                                                       "bilat_sxy": 6.667, "bilat_srgb": 13, "bilat_compat": 10,
+                                                       "unary": "neg_prob"}}
 
 
 @register
 class DSRG(Loss):
     name = "dsrg"
     section = "dsrg"
+    sees_padding = True
     schema = {
         "fg_threshold": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.85},
         "bg_threshold": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.99},

@@ -75,9 +75,12 @@ class DeepLab(BackboneNet):
             self.head = ASPPSum(ch, n_classes, rates=(6, 12, 18, 24))
         self.pretrained = pretrained
 
+    def logits(self, x):
+        """Class scores at the output stride (what DSRG's losses work on)."""
+        return self.head(self.features(x))
+
     def forward(self, x):
-        out = self.head(self.features(x))
-        return F.interpolate(out, size=x.shape[2:], mode="bilinear", align_corners=False)
+        return F.interpolate(self.logits(x), size=x.shape[2:], mode="bilinear", align_corners=False)
 
     @torch.no_grad()
     def label_scores(self, x, class_ids=None):

@@ -11,7 +11,9 @@ def dense_crf(img: np.ndarray, probs: np.ndarray, settings: dict) -> np.ndarray:
 
     c, h, w = probs.shape
     d = dcrf.DenseCRF2D(w, h, c)
-    d.setUnaryEnergy(np.ascontiguousarray(unary_from_softmax(np.clip(probs, 1e-5, 1.0).astype(np.float32))))
+    p = np.clip(probs, 1e-5, 1.0).astype(np.float32)
+    unary = -p.reshape(c, -1) if settings.get("unary", "neg_log") == "neg_prob" else unary_from_softmax(p)
+    d.setUnaryEnergy(np.ascontiguousarray(unary))
     d.addPairwiseGaussian(sxy=settings.get("gauss_sxy", 3), compat=settings.get("gauss_compat", 3))
     d.addPairwiseBilateral(sxy=settings.get("bilat_sxy", 50), srgb=settings.get("bilat_srgb", 13),
                            rgbim=np.array(img, dtype=np.uint8, order="C", copy=True), compat=settings.get("bilat_compat", 10))
