@@ -71,8 +71,8 @@ def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, ch
                          "(cams.fickle.sampler: masks); the tap-count sampler is exact only for gradcam 'mean'")
     idx = [c - 1 for c in class_ids]
     size = x.shape[-2:]
-    best = torch.zeros(len(idx), *size)
-    fired = torch.zeros(len(idx), *size)
+    best = torch.zeros(len(idx), *size, device=x.device)   # accumulated where the maps are computed:
+    fired = torch.zeros(len(idx), *size, device=x.device)  # one transfer per image, not per chunk
     with torch.no_grad():
         f = model.feature_map(x)
     for start in range(0, n, 1 if naive else chunk):
@@ -87,10 +87,10 @@ def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, ch
             cams = model.grad_cams_batched(f, idx, model.masks(m, f, generator))
         else:
             cams = model.grad_cams_batched(f, idx, taps=model.sample_taps(m, f, generator))
-        maps = _normalised(cams, size).float().cpu()
+        maps = _normalised(cams, size).float()
         best = torch.maximum(best, maps.amax(0))
         fired += (maps > threshold).sum(0)
-    return best.numpy(), (fired / n).numpy().astype(np.float32)
+    return best.cpu().numpy(), (fired / n).cpu().numpy().astype(np.float32)
 
 
 def selection_correlation(model, f: torch.Tensor, class_idx, n: int, gradcam: str = "elementwise",
