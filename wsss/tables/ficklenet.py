@@ -30,8 +30,9 @@ def published_as(plan, exp: str, base: str):
 
 
 def rows(plan, config: dict) -> list[dict]:
-    """{experiment, changed, published, seeds, val, classifier_bench, cams_bench} per row: the base, its
-    ablations, then the baselines (config ficklenet_table)."""
+    """{experiment, changed, published, seeds, val, fullsup, classifier_bench, cams_bench} per row: the base,
+    its ablations, then the baselines (config ficklenet_table). fullsup: the val evaluation of the same
+    segmenter trained on ground truth (the ratio's denominator), for rows with a val mIoU."""
     ft = config["ficklenet_table"]
     base = ft["base"]
     named = [(base, f"base: {overrides_text(config['experiments'][base])}")]
@@ -44,6 +45,7 @@ def rows(plan, config: dict) -> list[dict]:
             experiment=exp, changed=changed, published=published_as(plan, exp, base),
             seeds=plan.eval_json(exp, "pseudo_train_gt"),
             val=plan.eval_json(exp, f"round{plan.rounds(exp)[-1]}_val") if exp in ft["segment"] else None,
+            fullsup=plan.last_val(plan.fullsup_of(exp)) if exp in ft["segment"] and plan.fullsup_of(exp) else None,
             classifier_bench=(plan.path("classifier_bench", clf=plan.classifier_key(exp))
                               if plan.localizer(exp).trains else None),
             cams_bench=plan.shards("cams_bench", "train", cams=plan.cams_key(exp))))
@@ -53,17 +55,18 @@ def rows(plan, config: dict) -> list[dict]:
 def input_files(table_rows) -> list[str]:
     files = []
     for r in table_rows:
-        files += [r["seeds"], *r["cams_bench"]] + [f for f in (r["classifier_bench"], r["val"]) if f]
+        files += [r["seeds"], *r["cams_bench"]] + [f for f in (r["classifier_bench"], r["val"], r.get("fullsup")) if f]
     return files
 
 
 def table(table_rows, published: dict) -> list[str]:
     lines = ["| experiment | what differs | seeds mIoU % | pixels labelled % | labelled correct % | "
-             "segmentation val mIoU % | classifier training s | training peak RSS MiB | CAM extraction s | "
-             "published val mIoU % (VOC) |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "segmentation val mIoU % | / fullsup | classifier training s | training peak RSS MiB | CAM extraction s | "
+             "published val mIoU % (VOC) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table_rows:
         seeds = read_json(r["seeds"])
         val = read_json(r["val"])["miou"] if r.get("val") else None
+        ratio = f"{val / read_json(r['fullsup'])['miou']:.2f}" if val is not None and r.get("fullsup") else ""
         clf = benchmark(r["classifier_bench"]) if r.get("classifier_bench") else {"s": None, "max_rss": None}
         cams = [benchmark(p)["s"] for p in r["cams_bench"]]
         pub = published_value(published, r.get("published"), "val")
@@ -72,7 +75,7 @@ def table(table_rows, published: dict) -> list[str]:
         cam_s = sum(c for c in cams if c is not None)
         pub_text = "" if pub is None else f"{pub:.1f} ({r['published']})"
         lines.append(f"| {r['experiment']} | {r['changed']} | {pct(seeds['miou'])} | "
-                     f"{pct(seeds['labelled_fraction'])} | {pct(seeds['labelled_accuracy'])} | {pct(val)} | "
+                     f"{pct(seeds['labelled_fraction'])} | {pct(seeds['labelled_accuracy'])} | {pct(val)} | {ratio} | "
                      f"{clf_s} | {rss} | {cam_s:.0f} | {pub_text} |")
     return lines
 
