@@ -55,7 +55,7 @@ def run(args):
             img = read_image(index.images[image_id]) if settings["refine"] == "crf" else None
             sp = sp_reader.get(image_id)[0] if sp_reader else None
             label = annotate(cams, class_ids, threshold, settings["refine"], img, sp, settings.get("crf"),
-                             settings.get("background_threshold"))
+                             settings.get("background_threshold"), settings.get("background_margin", 0.0))
             write_label(Path(tmp_dir) / f"{image_id}.png", label)
             scores[image_id] = class_scatter(label, class_ids)
     if sp_reader:

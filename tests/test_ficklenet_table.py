@@ -17,7 +17,8 @@ def write(path, text):
 
 def test_table_rows_hold_seeds_segmentation_cost_and_published(tmp_path):
     seeds = write(tmp_path / "seeds.json", json.dumps({"miou": 0.25, "labelled_fraction": 0.5,
-                                                       "labelled_accuracy": 0.875}))
+                                                       "labelled_accuracy": 0.875, "object_as_background": 0.1,
+                                                       "foreground_on_background": 0.05}))
     val = write(tmp_path / "val.json", json.dumps({"miou": 0.4}))
     fullsup = write(tmp_path / "fullsup.json", json.dumps({"miou": 0.5}))
     clf = write(tmp_path / "clf.tsv", BENCH_HEADER + "120.4\t0:02:00\t2048.0\t1\t1\t1\t0\t0\t50\t200\n")
@@ -32,8 +33,8 @@ def test_table_rows_hold_seeds_segmentation_cost_and_published(tmp_path):
     ficklenet_table.main(["--rows", json.dumps(rows), "--published", str(REPO / "workflow" / "report" / "published.yaml"),
                           "--title", "t", "--md", str(md), "--html", str(tmp_path / "t.html"), "--png", str(png)])
     lines = md.read_text().splitlines()
-    assert "| ficklenet | base | 25.0 | 50.0 | 87.5 | 40.0 | 0.80 | 120 | 2048 | 42 | 64.9 (FickleNet) |" in lines
-    assert "| ficklenet_n10 | cams.fickle.n_samples=10 | 25.0 | 50.0 | 87.5 |  |  | 100 |  | 30 |  |" in lines
+    assert "| ficklenet | base | 25.0 | 50.0 | 87.5 | 10.0 | 5.0 | 40.0 | 0.80 | 120 | 2048 | 42 | 64.9 (FickleNet) |" in lines
+    assert "| ficklenet_n10 | cams.fickle.n_samples=10 | 25.0 | 50.0 | 87.5 | 10.0 | 5.0 |  |  | 100 |  | 30 |  |" in lines
     assert png.stat().st_size > 0 and (tmp_path / "t.html").is_file()
 
 

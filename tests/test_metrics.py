@@ -32,6 +32,9 @@ def test_sparse_seed_coverage_and_accuracy():
     r = acc.result()
     assert r["labelled_fraction"] == pytest.approx(3 / 5)
     assert r["labelled_accuracy"] == pytest.approx(2 / 3)
+    # of the 3 object pixels 1 is seeded as background; of the 1 foreground seed on valid gt, none is on background
+    assert r["object_as_background"] == pytest.approx(1 / 3)
+    assert r["foreground_on_background"] == pytest.approx(0.0)
 
 
 def test_one_matrix_over_split_not_mean_of_images():

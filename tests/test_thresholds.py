@@ -53,3 +53,19 @@ def test_rule_reads_no_ground_truth_and_sweep_marks_the_oracle(tmp_path):
     threshold_sweep.main(["--index", index, "--cams", str(cams), "--protocol", "0.9",
                           "--json", str(tmp_path / "s.json"), "--png", str(tmp_path / "s.png")])
     assert json.loads((tmp_path / "s.json").read_text())["protocol_miou"] < 1.0  # a fixed constant above the object
+
+
+def test_background_seeds_keep_away_from_foreground_seeds():
+    from wsss.io.files import IGNORE
+    from wsss.ops.annotate import annotate
+
+    cams = np.zeros((1, 20, 40), np.float32)
+    cams[0, 8:12, 5:9] = 0.9                   # a discriminative part: the foreground seed
+    plain = annotate(cams, [3], 0.5, background_threshold=0.2)
+    assert (plain[8:12, 5:9] == 3).all() and (plain == 0).sum() == 20 * 40 - 16
+    away = annotate(cams, [3], 0.5, background_threshold=0.2, background_margin=0.25)   # 5 px of the 20 px side
+    assert (away[8:12, 5:9] == 3).all()
+    assert (away[10, 10:14] == IGNORE).all() and away[10, 15] == 0   # within 5 px: unlabelled; beyond: background
+    assert away[0, 39] == 0
+    none = annotate(np.zeros((1, 8, 8), np.float32), [3], 0.5, background_threshold=0.2, background_margin=0.25)
+    assert (none == 0).all()                   # no foreground seed: nothing to keep away from

@@ -45,6 +45,9 @@ def scores(cm: np.ndarray, gt_pixels_per_class: np.ndarray | None = None) -> dic
         # seeds leave pixels at 255: how much of the image they label, and how often that label is right
         "labelled_fraction": float(cm.sum() / max(gt_count.sum(), 1)),
         "labelled_accuracy": float(tp.sum() / max(cm.sum(), 1)),
+        # seeds: how much of the objects is seeded as background, how much of the foreground seeds is background
+        "object_as_background": float(cm[1:, 0].sum() / max(gt_count[1:].sum(), 1)),
+        "foreground_on_background": float(cm[0, 1:].sum() / max(cm[:, 1:].sum(), 1)),
     }
 
 

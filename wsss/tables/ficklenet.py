@@ -61,8 +61,9 @@ def input_files(table_rows) -> list[str]:
 
 def table(table_rows, published: dict) -> list[str]:
     lines = ["| experiment | what differs | seeds mIoU % | pixels labelled % | labelled correct % | "
+             "object pixels seeded background % | foreground seeds on background % | "
              "segmentation val mIoU % | / fullsup | classifier training s | training peak RSS MiB | CAM extraction s | "
-             "published val mIoU % (VOC) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "published val mIoU % (VOC) |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in table_rows:
         seeds = read_json(r["seeds"])
         val = read_json(r["val"])["miou"] if r.get("val") else None
@@ -75,7 +76,9 @@ def table(table_rows, published: dict) -> list[str]:
         cam_s = sum(c for c in cams if c is not None)
         pub_text = "" if pub is None else f"{pub:.1f} ({r['published']})"
         lines.append(f"| {r['experiment']} | {r['changed']} | {pct(seeds['miou'])} | "
-                     f"{pct(seeds['labelled_fraction'])} | {pct(seeds['labelled_accuracy'])} | {pct(val)} | {ratio} | "
+                     f"{pct(seeds['labelled_fraction'])} | {pct(seeds['labelled_accuracy'])} | "
+                     f"{pct(seeds.get('object_as_background'))} | {pct(seeds.get('foreground_on_background'))} | "
+                     f"{pct(val)} | {ratio} | "
                      f"{clf_s} | {rss} | {cam_s:.0f} | {pub_text} |")
     return lines
 

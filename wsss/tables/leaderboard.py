@@ -54,7 +54,8 @@ def rows(plan, selected) -> list[dict]:
         rule = plan.experiments[exp]["pseudo_labels"]
         out.append(dict(
             experiment=exp, arch=plan.experiments[exp]["segmentation"]["arch"],
-            plain_rule=rule["refine"] == "none" and rule["background_threshold"] is None,
+            plain_rule=rule["refine"] == "none" and rule["background_threshold"] is None
+            and not rule.get("background_margin"),
             pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
             sweep=None if gt else plan.eval_json(exp, "threshold_sweep"),
             rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)],
