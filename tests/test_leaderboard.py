@@ -80,3 +80,15 @@ def test_spn_table_val_rows_carry_the_ratio_to_the_same_segmenters_ceiling(tmp_p
     lines = table(rows, {"rows": []})
     assert lines[2] == "| round 1 | val | 5 | 30.0 | 0.50 |  |"
     assert lines[3] == "| annotations | train (GT) | 5 | 40.0 |  |  |"
+
+
+def test_ratio_to_a_zero_or_missing_ceiling_is_left_blank(tmp_path):
+    import json
+
+    from wsss.tables.pages import ratio_text
+    zero = tmp_path / "zero.json"
+    zero.write_text(json.dumps({"miou": 0.0}))
+    half = tmp_path / "half.json"
+    half.write_text(json.dumps({"miou": 0.5}))
+    assert ratio_text(0.3, str(zero)) == "" and ratio_text(0.3, None) == "" and ratio_text(None, str(half)) == ""
+    assert ratio_text(0.3, str(half)) == "0.60"

@@ -7,7 +7,7 @@ import json
 
 from wsss.config import ablations
 from wsss.io.files import read_json
-from wsss.tables.pages import benchmark, pct, published_value
+from wsss.tables.pages import benchmark, pct, published_value, ratio_text
 
 
 def overrides_text(overrides: dict, prefix: str = "") -> str:
@@ -67,7 +67,7 @@ def table(table_rows, published: dict) -> list[str]:
     for r in table_rows:
         seeds = read_json(r["seeds"])
         val = read_json(r["val"])["miou"] if r.get("val") else None
-        ratio = f"{val / read_json(r['fullsup'])['miou']:.2f}" if val is not None and r.get("fullsup") else ""
+        ratio = ratio_text(val, r.get("fullsup"))
         clf = benchmark(r["classifier_bench"]) if r.get("classifier_bench") else {"s": None, "max_rss": None}
         cams = [benchmark(p)["s"] for p in r["cams_bench"]]
         pub = published_value(published, r.get("published"), "val")

@@ -9,11 +9,19 @@ from pathlib import Path
 
 import yaml
 
-from wsss.io.files import atomic_path
+from wsss.io.files import atomic_path, read_json
 
 
 def pct(v):
     return "" if v is None else f"{100 * v:.1f}"
+
+
+def ratio_text(miou, ceiling_json) -> str:
+    """mIoU / the fullsup mIoU in ceiling_json, as text; empty when either is missing or the ceiling is 0."""
+    if miou is None or not ceiling_json:
+        return ""
+    ceiling = read_json(ceiling_json)["miou"]
+    return f"{miou / ceiling:.2f}" if ceiling and ceiling == ceiling else ""
 
 
 def read_published(path) -> dict:

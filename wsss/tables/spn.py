@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from wsss.io.files import read_json
-from wsss.tables.pages import published_value
+from wsss.tables.pages import published_value, ratio_text
 
 CAM_ROW_EXPERIMENT = "cam_spn_rule"  # the CAM row: CAM maps through the same 50%-of-max rule (config.yaml)
 EVAL_ROWS = r"spn_uncleaned|spn_segmenter_val|pseudo_reliable|round\d+_(cleaned|reliable)"
@@ -75,7 +75,7 @@ def table(rows, published: dict) -> list[str]:
         res = read_json(r["eval"])
         column = "val" if r["data"].startswith("val") else "pseudo_train"
         pub = published_value(published, r.get("published"), column)
-        ratio = f"{res['miou'] / read_json(r['fullsup'])['miou']:.2f}" if r.get("fullsup") else ""
+        ratio = ratio_text(res["miou"], r.get("fullsup"))
         lines.append(f"| {r['label']} | {r['data']} | {res['n_images']} | {100 * res['miou']:.1f} | {ratio} | "
                      f"{'' if pub is None else f'{pub:.1f}'} |")
     return lines
