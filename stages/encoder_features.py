@@ -33,6 +33,7 @@ def get_args_parser():
     ap.add_argument("--sizes", type=int, nargs="+", required=True, help="square input sizes (SPN's spn_sizes)")
     ap.add_argument("--out", required=True)
     cli.add_device_args(ap)
+    cli.add_benchmark_arg(ap)
     return ap
 
 
@@ -55,7 +56,7 @@ def run(args):
 
 
 def main(argv=None):
-    return run(get_args_parser().parse_args(argv))
+    return cli.run_benchmarked(run, get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

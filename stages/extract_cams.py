@@ -34,6 +34,7 @@ def get_args_parser():
     ap.add_argument("--predicted-classes", action="store_true",
                     help="map the classes the model finds instead of the image labels (SPN as a segmenter)")
     cli.add_device_args(ap)
+    cli.add_benchmark_arg(ap)
     return ap
 
 
@@ -93,7 +94,7 @@ def run(args):
 
 
 def main(argv=None):
-    return run(get_args_parser().parse_args(argv))
+    return cli.run_benchmarked(run, get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ def get_args_parser():
     ap.add_argument("--features", nargs="*", default=[],
                     help="encoder_features shards of the train split (localizers that train on a cached encoder)")
     ap.add_argument("--eval-split", default="val", help="the split the val mAP is measured on")
+    cli.add_benchmark_arg(ap)
     return ap
 
 
@@ -95,7 +96,7 @@ def run(args):
 
 
 def main(argv=None):
-    return run(get_args_parser().parse_args(argv))
+    return cli.run_benchmarked(run, get_args_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ stage's config section."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import resource
+import time
 
 
 def parser(doc: str) -> argparse.ArgumentParser:
@@ -67,3 +70,33 @@ def set_threads(args) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
+
+
+def add_benchmark_arg(ap) -> None:
+    ap.add_argument("--benchmark", default=None,
+                    help="write this process's wall seconds and peak RSS here, in Snakemake's benchmark TSV format. "
+                         "For rules that Snakemake's between-workflow cache may serve: those cannot have a "
+                         "benchmark: directive, so the stage times itself and the file travels with the outputs")
+
+
+def run_benchmarked(run, args):
+    """run(args); with --benchmark, then write the cost of the whole process (from its start, imports
+    included) as a one-row benchmark TSV that wsss.tables.pages.benchmark reads like Snakemake's."""
+    result = run(args)
+    if getattr(args, "benchmark", None):
+        write_benchmark(args.benchmark)
+    return result
+
+
+def write_benchmark(path) -> None:
+    import psutil  # a Snakemake dependency
+
+    from wsss.io.files import atomic_path
+
+    seconds = time.time() - psutil.Process().create_time()
+    rss_mib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    hms = str(datetime.timedelta(seconds=int(seconds)))
+    with atomic_path(path) as tmp:
+        tmp.write_text("s\th:m:s\tmax_rss\tcpu_time\n"
+                       f"{seconds:.4f}\t{hms}\t{rss_mib:.2f}\t{cpu.ru_utime + cpu.ru_stime:.2f}\n")

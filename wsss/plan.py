@@ -131,3 +131,17 @@ class Plan:
 
     def eval_json(self, exp: str, name: str) -> str:
         return self.path("eval", exp=exp, name=name, ext="json")
+
+
+def relocate(obj, local: dict):
+    """obj (rows of a table: dicts, lists, path strings) with each path in `local` replaced by its value.
+
+    A table rule's rows name their input files by workflow path; under a default storage provider
+    (README "No shared filesystem") the job reads each input at Snakemake's local copy instead, so
+    the rule maps the rows through {workflow path: path as the job sees it} before passing them on.
+    """
+    if isinstance(obj, dict):
+        return {k: relocate(v, local) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [relocate(v, local) for v in obj]
+    return local.get(obj, obj) if isinstance(obj, str) else obj

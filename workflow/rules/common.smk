@@ -1,12 +1,13 @@
 # Shared planning (wsss.plan): shard counts, keys of shared artifacts, path templates; each
 # experiment's settings as CLI JSON; code hashes derived from the stages' imports (wsss.codehash).
 import json
+import os
 import shlex
 from pathlib import Path
 
 from wsss.codehash import code_hash as module_hash
 from wsss.config import method_settings
-from wsss.plan import Plan
+from wsss.plan import Plan, relocate
 
 PLAN = Plan(config, EXPERIMENTS)
 DATASET = PLAN.dataset
@@ -16,7 +17,11 @@ DATA = f"{RESULTS}/data"
 INDEX = f"{DATA}/index.json"
 LOGS = f"logs/{DATASET}"
 BENCH = PLAN.bench
-PUBLISHED = str(Path(workflow.basedir) / "workflow" / "report" / "published.yaml")
+# part of the workflow source, never of the default storage (README "No shared filesystem")
+PUBLISHED = local(str(Path(workflow.basedir) / "workflow" / "report" / "published.yaml"))
+# Snakemake's between-workflow output cache (README "Shared artifacts"): the classifier, encoder-feature
+# and CAM rules are eligible when SNAKEMAKE_OUTPUT_CACHE names a cache directory (then run with --cache).
+OUTPUT_CACHE = bool(os.environ.get("SNAKEMAKE_OUTPUT_CACHE"))
 GPU = 1 if config["device"] == "cuda" else 0  # profiles override per rule (see workflow/profiles)
 SHARDS = PLAN.n_shards
 path, shards, shard_list = PLAN.path, PLAN.shards, PLAN.shard_list
@@ -39,6 +44,17 @@ def settings(exp, section):
 
 def json_arg(obj):
     return shlex.quote(json.dumps(obj))
+
+
+def staged_rows(table_rows, files, key=None):
+    """A params function: a table's rows as a JSON argument, each input file at the path the job reads
+    it from (wsss.plan.relocate). table_rows: the rows, or a function of the wildcards giving them;
+    files: the rows' input files in the order of the rule's input (or of input[key])."""
+    def rows_arg(wc, input):
+        rows = table_rows(wc) if callable(table_rows) else table_rows
+        staged = input[key] if key else input
+        return json_arg(relocate(rows, dict(zip(files(rows), staged))))
+    return rows_arg
 
 
 def spn_sizes(exp, inference=False):
@@ -74,10 +90,12 @@ def crf_flag(wc):
 
 # --- input functions of prepare_data.smk
 def dataset_inputs(wc):
+    """Markers of a generated or downloaded dataset; local(): the dataset is never in storage (prepare_data.smk)."""
     if DATASET == "demo":
-        return [rules.make_demo.output.marker]
+        return [local(rules.make_demo.output.marker)]
     if DS["download"]:
-        return [rules.download_voc.output.marker, *([rules.download_sbd.output.marker] if DS.get("sbd_root") else [])]
+        markers = [rules.download_voc.output.marker, *([rules.download_sbd.output.marker] if DS.get("sbd_root") else [])]
+        return [local(m) for m in markers]
     return []
 
 

@@ -1,6 +1,8 @@
 rule encoder_features:
     input: index=INDEX
-    output: path("features")
+    output:
+        features=path("features"),
+        benchmark=path("features_bench"),  # written by the stage: cached rules have no benchmark: directive
     params:
         backbone=lambda wc: EXPERIMENTS[FEATURE_SETS[wc.feat]]["classifier"]["backbone"],
         weights=lambda wc: weights_arg(FEATURE_SETS[wc.feat]),
@@ -9,10 +11,10 @@ rule encoder_features:
         device=config["device"],
         code=code_hash("encoder_features"),
     log: f"{LOGS}/features/{{feat}}/{{shard}}.log",
-    benchmark: path("features_bench")
+    cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")
     threads: 2
     resources: mem_mb=4000, gpu=GPU
     shell:
         "python -m stages.encoder_features --index {input.index} --split train --shard {wildcards.shard} "
         "--shards {params.shards} --backbone {params.backbone} {params.weights} --sizes {params.sizes} "
-        "--out {output} --device {params.device} --threads {threads} > {log} 2>&1"
+        "--out {output.features} --device {params.device} --threads {threads} --benchmark {output.benchmark} > {log} 2>&1"

@@ -17,7 +17,7 @@ rule ficklenet_table:
         png=report(path("table", table="ficklenet_table", file=f"{FT['base']}_seeds.png"),
                    caption="../report/ficklenet_table.rst", category="report"),
     params:
-        rows=json_arg(FICKLE_ROWS),
+        rows=staged_rows(FICKLE_ROWS, ficklenet_table_rows.input_files, key="files"),
         title=shlex.quote(f"FickleNet on {DATASET} ({FT['base']})"),
         code=code_hash("ficklenet_table"),
     log: f"{LOGS}/ficklenet_table.log",

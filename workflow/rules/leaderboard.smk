@@ -15,7 +15,7 @@ rule leaderboard_table:
         png=report(path("table", table="leaderboard", file="leaderboard.png"), caption="../report/leaderboard.rst",
                    category="report"),
     params:
-        rows=json_arg(LEADERBOARD_ROWS),
+        rows=staged_rows(LEADERBOARD_ROWS, leaderboard_rows.input_files),
         dataset=DATASET,
         code=code_hash("leaderboard"),
     log: f"{LOGS}/leaderboard.log",

@@ -1,10 +1,13 @@
 # Datasets: the synthetic demo is generated; VOC 2012 / SBD are used in place or downloaded.
+# The dataset is a read-only input at its configured path on every machine that runs a job (a volume
+# or the container image), never part of --default-storage-provider: local() keeps it out of storage,
+# and index.json names its files by those paths. Everything the DAG derives from it goes to storage.
 from stages.download import SOURCES
 
 
 rule make_demo:
     output:
-        marker=f"{config['demo']['root']}/.complete",
+        marker=local(f"{config['demo']['root']}/.complete"),
     params:
         root=lambda wc, output: str(Path(output.marker).parent),
         n_train=config["demo"]["n_train"],
@@ -22,7 +25,7 @@ rule make_demo:
 
 
 rule download_voc:
-    output: marker="data/.voc2012.extracted"
+    output: marker=local("data/.voc2012.extracted")
     params:
         url=lambda wc: config["voc12"]["voc_url"] or SOURCES["voc2012"]["url"],
         md5=lambda wc: config["voc12"]["voc_md5"] or SOURCES["voc2012"]["md5"],
@@ -37,7 +40,7 @@ rule download_voc:
 
 
 rule download_sbd:
-    output: marker="data/.sbd.extracted"
+    output: marker=local("data/.sbd.extracted")
     params:
         url=lambda wc: config["voc12"]["sbd_url"] or SOURCES["sbd"]["url"],
         md5=lambda wc: config["voc12"]["sbd_md5"] or SOURCES["sbd"]["md5"],

@@ -101,7 +101,7 @@ rule reliability_curve:
 
 rule spn_table:
     input:
-        evals=lambda wc: [r[k] for r in spn_table_rows.rows(PLAN, wc.exp) for k in ("eval", "fullsup") if r.get(k)],
+        evals=lambda wc: spn_table_rows.input_files(spn_table_rows.rows(PLAN, wc.exp)),
         curve=path("eval", name="reliability_curve", ext="json"),
         curve_png=path("report", file="reliability_curve.png"),
         published=PUBLISHED,
@@ -109,7 +109,7 @@ rule spn_table:
         md=path("report", file="spn_table.md"),
         html=report(path("report", file="spn_table.html"), caption="../report/spn_table.rst", category="report"),
     params:
-        rows=lambda wc: json_arg(spn_table_rows.rows(PLAN, wc.exp)),
+        rows=staged_rows(lambda wc: spn_table_rows.rows(PLAN, wc.exp), spn_table_rows.input_files, key="evals"),
         title=lambda wc: shlex.quote(f"SPN pipeline on {DATASET} ({wc.exp})"),
         code=code_hash("spn_table"),
     log: f"{LOGS}/{{exp}}/spn_table.log",

@@ -8,6 +8,7 @@ rule train_classifier:
         log=path("classifier", file="log.csv"),
         metrics=path("classifier", file="metrics.json"),
         curve=report(path("classifier", file="curve.png"), caption="../report/curve.rst", category="training"),
+        benchmark=path("classifier_bench"),  # written by the stage: cached rules have no benchmark: directive
     params:
         settings=lambda wc: settings(CLASSIFIERS[wc.clf], "classifier"),
         superpixels=lambda wc, input: superpixel_args(input, CLASSIFIERS[wc.clf]),
@@ -20,11 +21,11 @@ rule train_classifier:
         seed=config["seed"],
         code=code_hash("train_classifier"),
     log: f"{LOGS}/classifiers/{{clf}}/train_classifier.log",
-    benchmark: path("classifier_bench")
+    cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")
     threads: 8
     resources: mem_mb=8000, gpu=GPU
     shell:
         "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
         "{params.superpixels} {params.features} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} --log {output.log} "
         "--metrics {output.metrics} --curve {output.curve} --device {params.device} --seed {params.seed} "
-        "--threads {threads} > {log} 2>&1"
+        "--threads {threads} --benchmark {output.benchmark} > {log} 2>&1"

@@ -68,6 +68,11 @@ def _rows(plan, exp: str) -> list[dict]:
     return out
 
 
+def input_files(table_rows) -> list[str]:
+    """The evaluation JSONs the rows are read from: each row's, then its ceiling's."""
+    return [r[k] for r in table_rows for k in ("eval", "fullsup") if r.get(k)]
+
+
 def table(rows, published: dict) -> list[str]:
     lines = ["| annotations / segmenter | evaluated on | images | ours mIoU % | / fullsup | published (VOC 2012) mIoU % |",
              "|---|---|---|---|---|---|"]
