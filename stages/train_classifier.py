@@ -81,7 +81,7 @@ def run(args):
                          seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
                          data=files_digest([args.index, *args.superpixels, *args.features]), code=code_hash("stages.train_classifier"))
     rows = fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
-               desc="classifier", log_path=args.log, run_id=run_id)
+               desc="classifier", log_path=args.log, run_id=run_id, schedule=settings)
     m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
          "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "backbone": settings["backbone"], "method": localizer.name,

@@ -101,7 +101,8 @@ def run(args):
                          seed=args.seed, ids=ids, data=files_digest([args.index, *(labels[i] for i in ids)]),
                          code=code_hash("stages.train_segmentation"))
     rows = fit(model, make_loader, step, opt, epochs=epochs,
-               device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log, run_id=run_id)
+               device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log, run_id=run_id,
+               schedule=settings)
     save_checkpoint(args.out, model=model.cpu().state_dict(), settings=settings, n_classes=index.n_classes)
     loss_curve(rows, args.curve, f"segmentation ({settings['arch']})")
     m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],

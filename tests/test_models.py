@@ -23,6 +23,29 @@ def test_weights_path_that_does_not_exist(tmp_path):
         backbones.build_backbone("resnet50", pretrained=True, weights_path=str(tmp_path / "nope.pth"))
 
 
+def test_provided_vgg16_file_is_checked_against_the_hash_in_its_name(tmp_path, monkeypatch):
+    """A VGG16 / ResNet file a user provides works when intact (its sha256 matches the prefix in
+    torchvision's name) and is a clear error when not."""
+    state = backbones.tvm.vgg16().features.state_dict()
+    good = tmp_path / "good.pth"
+    torch.save(state, good)
+    import hashlib
+    prefix = hashlib.sha256(good.read_bytes()).hexdigest()[:8]
+    named = tmp_path / f"vgg16-{prefix}.pth"
+    good.rename(named)
+    backbones.check_hash_prefix(named)  # intact: no error
+    hub = tmp_path / "hub" / "checkpoints"
+    hub.mkdir(parents=True)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    bad = hub / backbones.weight_file("vgg16").name  # vgg16-397923af.pth with other bytes
+    bad.write_bytes(named.read_bytes()[:-100])
+    with pytest.raises(BadInputError, match=r"vgg16-397923af\.pth: its name says sha256 397923af"):
+        backbones.build_backbone("vgg16", pretrained=True)
+    unnamed = tmp_path / "my_weights.pth"  # no hash in the name: nothing to check against
+    unnamed.write_bytes(b"x")
+    backbones.check_hash_prefix(unnamed)
+
+
 def test_mobilenet_imagenet_weights_load_offline():
     if not backbones.weight_file("mobilenet_v2").is_file():
         pytest.skip("mobilenet_v2 ImageNet weights not installed (run scripts/setup.sh)")

@@ -182,6 +182,48 @@ def test_fit_learns_logs_and_decays_the_learning_rate(tmp_path):
     assert (tmp_path / "log.csv").read_text().startswith("epoch,loss,lr,seconds")
 
 
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_fit_in_mixed_precision_learns_and_resumes_only_its_own_precision(tmp_path, precision):
+    from wsss import training
+
+    seen = []
+
+    def step(model, batch, device):
+        out = model.fc(batch[0].to(device))
+        seen.append(out.dtype)  # computed under autocast
+        return mse_step(model, batch, device)
+    try:
+        training.configure(precision=precision)
+        torch.manual_seed(0)
+        model = Linear()
+        rows = fit(model, Batches(), step, optimizer(model), epochs=4, device="cpu", work_dir=tmp_path / "w", seed=0,
+                   desc="t", log_path=tmp_path / "log.csv")
+        assert seen[0] == training.PRECISIONS[precision]
+        assert rows[-1]["loss"] < 0.3 * rows[0]["loss"]
+        ckpt = torch.load(tmp_path / "w" / "last.pt", weights_only=False)
+        assert "scaler" in ckpt and ckpt["run_id"] is None
+        training.configure(precision="fp32")
+        assert training.loader_options("cpu") == {"num_workers": 0, "pin_memory": False, "persistent_workers": False}
+        # a checkpoint of a bf16/fp16 run is not resumed at fp32 (precision changes the numbers)
+        fit(model, Batches(), mse_step, optimizer(model), epochs=5, device="cpu", work_dir=tmp_path / "v", seed=0,
+            desc="t", log_path=tmp_path / "l.csv", run_id="r")
+        training.configure(precision=precision)
+        fp32_ckpt = tmp_path / "v" / "last.pt"
+        assert torch.load(fp32_ckpt, weights_only=False)["run_id"] == "r"
+        assert training._resume_state(fp32_ckpt, training.fingerprint(run="r", precision=precision)) is None
+    finally:
+        training.configure()
+
+
+def test_step_schedule_halves_the_learning_rate_every_10_epochs():
+    from wsss.training import lr_factor
+
+    step = {"lr_schedule": "step", "lr_step_epochs": 10, "lr_gamma": 0.5}
+    # 5 steps per epoch, 30 epochs: epochs 1-10 at 1, 11-20 at 0.5, 21-30 at 0.25 (FickleNet's Adam schedule)
+    assert [lr_factor(step, it, 150, 5) for it in (0, 49, 50, 99, 100, 149)] == [1, 1, 0.5, 0.5, 0.25, 0.25]
+    assert lr_factor(None, 75, 150, 5) == (1 - 75 / 150) ** 0.9  # poly, the default
+
+
 class Killed(Exception):
     pass
 

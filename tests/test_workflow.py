@@ -1,5 +1,6 @@
 """The Snakemake DAG: full-VOC dry run job counts, schema errors before any job, end-to-end tiny demo."""
 import json
+import re
 import subprocess
 
 import h5py
@@ -65,6 +66,29 @@ def test_full_voc_dry_run_job_counts(tmp_path, env, rounds, expected_total):
     assert c["train_classifier"] == 1 and c["train_segmentation"] == rounds + 1
     assert c["threshold_rule"] == 1  # the protocol threshold of the CAM set (no ground truth)
     assert c["total"] == expected_total < 200
+
+
+def test_paper_preset_plans_full_voc_in_under_15_seconds(tmp_path, env):
+    """workflow/configs/voc12-paper.yaml (the papers' full-VOC settings) over train_aug: its whole plan."""
+    import time
+
+    fake_full_voc(tmp_path)
+    over = write_yaml(tmp_path / "voc.yaml", {"voc12": {"root": "VOC2012", "sbd_root": "benchmark_RELEASE"},
+                                              "experiment": ["cam", "spn", "ficklenet", "dsrg_cam", "fullsup"]})
+    start = time.monotonic()
+    r = snakemake(tmp_path, env, "-n", "all", configs=[str(REPO / "workflow" / "configs" / "voc12-paper.yaml"), over])
+    seconds = time.monotonic() - start
+    assert r.returncode == 0, r.stderr[-4000:] + r.stdout[-2000:]
+    c = job_counts(r.stdout)
+    # three classifiers (CAM and DSRG-from-CAM share one: VGG16), each with 22 CAM shards of train_aug
+    assert c["train_classifier"] == 3 and c["extract_cams"] == 3 * 22
+    assert c["encoder_features"] == 22 and c["superpixels"] == 22 + 3  # the SPN's frozen VGG16, HED superpixels
+    # rounds: cam 1, spn 2 (DecoupledNet), ficklenet 1, dsrg_cam 1, and the ceilings of DeepLab-v2 and DecoupledNet
+    assert c["train_segmentation"] == 7 and c["predict_train"] == 2 * 22
+    assert c["total"] == 360
+    assert seconds < 15, seconds
+    assert len(set(re.findall(r"classifiers/(vgg16_[0-9a-f]+)/", r.stdout))) == 3  # every localizer on VGG16
+    assert "fullsup_decouplednet_vgg16/" in r.stdout
 
 
 def test_invalid_config_stops_before_any_job(tmp_path, env):

@@ -55,6 +55,10 @@ def add_training_args(ap, section: str) -> None:
         ap.add_argument(name, required=True)
     ap.add_argument("--seed", type=int, default=0)
     add_device_args(ap)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
+                    help="autocast precision of the training steps (fp16 with a gradient scaler)")
+    ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    ap.add_argument("--pin-memory", default="auto", choices=["auto", "true", "false"])
 
 
 def epochs_for(args, make_loader) -> int:
@@ -66,10 +70,15 @@ def epochs_for(args, make_loader) -> int:
 
 
 def set_threads(args) -> None:
+    """The process's torch threads and, for training stages, its compute settings (wsss.training)."""
     if getattr(args, "threads", 0):
         import torch
 
         torch.set_num_threads(args.threads)
+    if hasattr(args, "precision"):
+        from wsss.training import configure
+
+        configure(args.precision, args.workers, args.pin_memory)
 
 
 def add_benchmark_arg(ap) -> None:

@@ -2,6 +2,11 @@
 
 Determinism: batch order and augmentation are seeded by (seed, epoch), and torch's RNG is
 reseeded at each epoch start, so a resumed run reproduces an uninterrupted one.
+
+How a training process computes (config `compute`, set once per process by `configure`, like
+torch.set_num_threads): the autocast precision (fp32 | bf16 | fp16, fp16 with a gradient scaler),
+DataLoader worker processes and pinned memory. Augmentation is seeded per item, so worker count
+and pinning do not change a single number; precision does (it is part of the resume fingerprint).
 """
 from __future__ import annotations
 
@@ -18,6 +23,31 @@ from tqdm import tqdm
 
 from wsss.io.artifacts import record_size
 from wsss.io.files import atomic_path
+
+
+COMPUTE = {"precision": "fp32", "workers": 0, "pin_memory": "auto"}
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def configure(precision: str = "fp32", workers: int = 0, pin_memory: str = "auto") -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    COMPUTE.update(precision=precision, workers=int(workers), pin_memory=str(pin_memory))
+
+
+def loader_options(device=None) -> dict:
+    """DataLoader keyword arguments of the process's compute settings."""
+    pin = COMPUTE["pin_memory"]
+    cuda = torch.cuda.is_available() if device is None else torch.device(device).type == "cuda"
+    return {"num_workers": COMPUTE["workers"], "pin_memory": cuda if pin == "auto" else pin == "true",
+            "persistent_workers": False}
+
+
+def autocast(device):
+    """The autocast context of the process's precision on `device` (a no-op at fp32)."""
+    dtype = PRECISIONS[COMPUTE["precision"]]
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype or torch.float32,
+                          enabled=dtype is not None)
 
 
 def make_optimizer(model, settings: dict):
@@ -57,7 +87,7 @@ def shuffled_loader(dataset, batch_size: int, seed: int):
         dataset.epoch = epoch
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
         return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
-                          generator=g, num_workers=0)
+                          generator=g, **loader_options())
     return make
 
 
@@ -101,20 +131,36 @@ def _resume_state(ckpt: Path, run_id: str | None):
     return state
 
 
+def lr_factor(schedule: dict | None, it: int, total: int, steps_per_epoch: int) -> float:
+    """The learning-rate multiplier at step `it` of `total`: poly (power 0.9, DeepLab / IRN) by default;
+    `lr_schedule: step` multiplies by lr_gamma every lr_step_epochs epochs (FickleNet: halved every 10)."""
+    schedule = schedule or {}
+    if schedule.get("lr_schedule", "poly") == "step":
+        return schedule.get("lr_gamma", 0.5) ** ((it // steps_per_epoch) // schedule.get("lr_step_epochs", 10))
+    return (1 - min(it, total - 1) / total) ** 0.9
+
+
 def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, seed: int, desc: str,
-        log_path, run_id: str | None = None) -> list[dict]:
+        log_path, run_id: str | None = None, schedule: dict | None = None) -> list[dict]:
     """Train `epochs` epochs; resumes from work_dir/last.pt. Returns the per-epoch log rows.
 
-    make_loader(epoch) gives that epoch's batches; step(model, batch, device) returns the loss.
+    make_loader(epoch) gives that epoch's batches; step(model, batch, device) returns the loss;
+    schedule: the settings' lr_schedule keys (lr_factor).
     run_id (see fingerprint) is stored in the checkpoint: a checkpoint of another run is not resumed.
     """
     work_dir = Path(work_dir)
     ckpt = work_dir / "last.pt"
     rows, start = [], 0
+    device = torch.device(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=COMPUTE["precision"] == "fp16")
+    if run_id is not None and COMPUTE["precision"] != "fp32":
+        run_id = fingerprint(run=run_id, precision=COMPUTE["precision"])
     state = _resume_state(ckpt, run_id) if ckpt.is_file() else None
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if "scaler" in state:
+            scaler.load_state_dict(state["scaler"])
         rows, start = state["log"], state["epoch"] + 1
         print(f"resumed from {ckpt} after epoch {state['epoch'] + 1}/{epochs}")
     model.to(device)
@@ -128,18 +174,20 @@ def fit(model, make_loader, step, optimizer, *, epochs: int, device, work_dir, s
         for i, batch in enumerate(tqdm(loader, desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)):
             it = epoch * steps_per_epoch + i
             for group in optimizer.param_groups:
-                group["lr"] = group["base_lr"] * (1 - min(it, total - 1) / total) ** 0.9
-            loss = step(model, batch, device)
+                group["lr"] = group["base_lr"] * lr_factor(schedule, it, total, steps_per_epoch)
+            with autocast(device):
+                loss = step(model, batch, device)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             losses.append(loss.item())
         row = {"epoch": epoch + 1, "loss": sum(losses) / max(len(losses), 1), "steps": len(losses),
                "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2)}
         rows.append(row)
         print(f"{desc} epoch {epoch + 1}/{epochs} loss {row['loss']:.4f} ({row['seconds']}s)", flush=True)
         save_checkpoint(ckpt, record=False, model=model.state_dict(), optimizer=optimizer.state_dict(), epoch=epoch,
-                        log=rows, run_id=run_id)
+                        log=rows, run_id=run_id, scaler=scaler.state_dict())
     write_log(log_path, rows)
     return rows
 

@@ -18,14 +18,18 @@ rule train_classifier:
         crop=DS["crop_size"],
         scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
+        precision=config["compute"]["precision"],  # changes numbers: a param (reruns, cache key)
         seed=config["seed"],
         code=code_hash("train_classifier"),
     log: f"{LOGS}/classifiers/{{clf}}/train_classifier.log",
     cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")
     threads: 8
-    resources: mem_mb=8000, gpu=GPU
+    resources:  # loader workers and pinning change no number: resources, not params (no rerun, same cache key)
+        mem_mb=8000, gpu=GPU,
+        loader_workers=config["compute"]["loader_workers"], pin_memory=config["compute"]["pin_memory"],
     shell:
         "python -m stages.train_classifier --index {input.index} --split train --settings {params.settings} "
         "{params.superpixels} {params.features} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} --log {output.log} "
         "--metrics {output.metrics} --curve {output.curve} --device {params.device} --seed {params.seed} "
-        "--threads {threads} --benchmark {output.benchmark} > {log} 2>&1"
+        "--threads {threads} --precision {params.precision} --workers {resources.loader_workers} "
+        "--pin-memory {resources.pin_memory} --benchmark {output.benchmark} > {log} 2>&1"

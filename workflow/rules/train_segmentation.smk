@@ -13,14 +13,18 @@ rule train_segmentation:
         crop=DS["crop_size"],
         scale_range=" ".join(map(str, DS["scale_range"])),
         device=config["device"],
+        precision=config["compute"]["precision"],  # changes numbers: a param (reruns, cache key)
         seed=config["seed"],
         code=code_hash("train_segmentation"),
     log: f"{LOGS}/{{exp}}/train_segmentation/round{{r}}.log",
     benchmark: path("segmentation_bench")
     threads: 8
-    resources: mem_mb=8000, gpu=GPU
+    resources:  # loader workers and pinning change no number: resources, not params (no rerun, same cache key)
+        mem_mb=8000, gpu=GPU,
+        loader_workers=config["compute"]["loader_workers"], pin_memory=config["compute"]["pin_memory"],
     shell:
         "python -m stages.train_segmentation --index {input.index} {params.labels} "
         "--settings {params.settings} --epochs {params.epochs} {params.iterations} --crop {params.crop} --scale-range {params.scale_range} --out {output.model} "
         "--log {output.log} --metrics {output.metrics} --curve {output.curve} --device {params.device} "
-        "--seed {params.seed} --threads {threads} > {log} 2>&1"
+        "--seed {params.seed} --threads {threads} --precision {params.precision} --workers {resources.loader_workers} "
+        "--pin-memory {resources.pin_memory} > {log} 2>&1"

@@ -9,7 +9,9 @@ Output strides: classifier backbones run at stride 16 (the CAM resolution IRN us
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -38,17 +40,40 @@ def weight_file(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
 
 
+# torchvision names its weight files <arch>-<first hex digits of the file's sha256>.pth
+HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,})\.[a-z]+$")
+
+
+def check_hash_prefix(path: Path) -> None:
+    """A weights file whose name carries torchvision's hash prefix must have that sha256 prefix: a
+    truncated download or another network saved under the name is an error naming the file."""
+    m = HASH_IN_NAME.search(path.name)
+    if not m:
+        return
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    if not h.hexdigest().startswith(m.group(1)):
+        raise BadInputError(
+            f"{path}: its name says sha256 {m.group(1)}..., its content hashes to {h.hexdigest()[:len(m.group(1))]}... "
+            "(a truncated download or another file under this name). Replace it with the file torchvision "
+            "publishes under that name.")
+
+
 def load_imagenet_state(name: str, weights_path: str | None = None) -> dict:
-    """The ImageNet state dict: from `weights_path`, the hub cache, or a download."""
+    """The ImageNet state dict: from `weights_path`, the hub cache, or a download (each hash-checked)."""
     w = _WEIGHTS[name]
     if weights_path:
         p = Path(weights_path)
         if not p.is_file():
             raise BadInputError(f"{p}: weights file for {name} given in config (weights_path) does not exist.")
+        check_hash_prefix(p)
         return load_torch(p, f"{name} weights file", artifact=False, weights_only=True,
                           remedy="Replace it with an intact copy (weights_path in config.yaml).")
     target = weight_file(name)
     if target.is_file():
+        check_hash_prefix(target)
         return load_torch(target, f"{name} ImageNet weights file", artifact=False, weights_only=True,
                           remedy="Delete it and rerun scripts/setup.sh (MobileNetV2) or let torchvision download "
                                  "it again.")
