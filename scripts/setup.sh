@@ -31,7 +31,8 @@ if not dst.is_file():
 print(f"mobilenet_v2 ImageNet weights: {dst}")
 PY
 # A real SLURM for tests/cluster (a single-node cluster on loopback): Debian's packages.
-if ! [ -x /usr/sbin/slurmctld ] || ! [ -x /usr/sbin/munged ]; then
+# (WSSS_SKIP_SLURM=1: not wanted, e.g. in the Kubernetes image, Dockerfile)
+if [ -z "${WSSS_SKIP_SLURM:-}" ] && { ! [ -x /usr/sbin/slurmctld ] || ! [ -x /usr/sbin/munged ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge >/dev/null; } ||

@@ -39,7 +39,7 @@ def test_provided_vgg16_file_is_checked_against_the_hash_in_its_name(tmp_path, m
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     bad = hub / backbones.weight_file("vgg16").name  # vgg16-397923af.pth with other bytes
     bad.write_bytes(named.read_bytes()[:-100])
-    with pytest.raises(BadInputError, match=r"vgg16-397923af\.pth: its name says sha256 397923af"):
+    with pytest.raises(BadInputError, match=r"vgg16-397923af\.pth: damaged vgg16 ImageNet weights file \(its name says sha256 397923af"):
         backbones.build_backbone("vgg16", pretrained=True)
     unnamed = tmp_path / "my_weights.pth"  # no hash in the name: nothing to check against
     unnamed.write_bytes(b"x")

@@ -44,7 +44,7 @@ def weight_file(name: str) -> Path:
 HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,})\.[a-z]+$")
 
 
-def check_hash_prefix(path: Path) -> None:
+def check_hash_prefix(path: Path, kind: str = "weights file", remedy: str = "") -> None:
     """A weights file whose name carries torchvision's hash prefix must have that sha256 prefix: a
     truncated download or another network saved under the name is an error naming the file."""
     m = HASH_IN_NAME.search(path.name)
@@ -56,9 +56,9 @@ def check_hash_prefix(path: Path) -> None:
             h.update(block)
     if not h.hexdigest().startswith(m.group(1)):
         raise BadInputError(
-            f"{path}: its name says sha256 {m.group(1)}..., its content hashes to {h.hexdigest()[:len(m.group(1))]}... "
-            "(a truncated download or another file under this name). Replace it with the file torchvision "
-            "publishes under that name.")
+            f"{path}: damaged {kind} (its name says sha256 {m.group(1)}..., its content hashes to "
+            f"{h.hexdigest()[:len(m.group(1))]}...: a truncated download or another file under this name). "
+            + (remedy or "Replace it with the file torchvision publishes under that name."))
 
 
 def load_imagenet_state(name: str, weights_path: str | None = None) -> dict:
@@ -68,15 +68,14 @@ def load_imagenet_state(name: str, weights_path: str | None = None) -> dict:
         p = Path(weights_path)
         if not p.is_file():
             raise BadInputError(f"{p}: weights file for {name} given in config (weights_path) does not exist.")
-        check_hash_prefix(p)
-        return load_torch(p, f"{name} weights file", artifact=False, weights_only=True,
-                          remedy="Replace it with an intact copy (weights_path in config.yaml).")
+        remedy = "Replace it with an intact copy (weights_path in config.yaml)."
+        check_hash_prefix(p, f"{name} weights file", remedy)
+        return load_torch(p, f"{name} weights file", artifact=False, weights_only=True, remedy=remedy)
     target = weight_file(name)
     if target.is_file():
-        check_hash_prefix(target)
-        return load_torch(target, f"{name} ImageNet weights file", artifact=False, weights_only=True,
-                          remedy="Delete it and rerun scripts/setup.sh (MobileNetV2) or let torchvision download "
-                                 "it again.")
+        remedy = "Delete it and rerun scripts/setup.sh (MobileNetV2) or let torchvision download it again."
+        check_hash_prefix(target, f"{name} ImageNet weights file", remedy)
+        return load_torch(target, f"{name} ImageNet weights file", artifact=False, weights_only=True, remedy=remedy)
     try:
         return w.get_state_dict(progress=False, check_hash=True)
     except Exception as e:
