@@ -34,6 +34,7 @@ def schema() -> dict:
     every experiment is validated against it; treat it as read-only)."""
     from wsss.localizers import LOCALIZERS
     from wsss.losses import LOSSES
+    from wsss.refiners import REFINERS
     from wsss.segmenters import SEGMENTERS
 
     s = yaml.safe_load(SCHEMA_PATH.read_text())
@@ -51,6 +52,10 @@ def schema() -> dict:
     for loss in LOSSES:
         if loss.section:
             seg[loss.section] = _section_fragment(loss.schema)
+    ref = props["refiner"]["properties"]
+    ref["method"]["enum"] = [None] + REFINERS.names()
+    for refiner in REFINERS:
+        ref[refiner.name] = _section_fragment(refiner.schema)
     return s
 
 
@@ -120,6 +125,8 @@ def method_settings(config: dict, section: str) -> dict:
     elif section == "segmentation":
         own = get_loss(values["loss"]).section
         others = {loss.section for loss in LOSSES} - {own, None}
+    elif section == "refiner":  # only the chosen refiner's settings; none: nothing
+        return {"method": values["method"], **({values["method"]: values[values["method"]]} if values["method"] else {})}
     else:
         return values
     return {k: v for k, v in values.items() if k not in others}

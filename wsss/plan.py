@@ -19,6 +19,8 @@ PATHS = {
     "features": "{results}/features/{feat}/train_{shard}.h5",
     "classifier": "{results}/classifiers/{clf}/{file}",
     "cams": "{results}/cams/{cams}/train_{shard}.h5",
+    "refiner": "{results}/refiners/{cams}/{file}",
+    "refiner_bench": "{bench}/refiners/{cams}/train_refiner.tsv",
     "threshold": "{results}/cams/{cams}/threshold.json",
     "pseudo": "{results}/{exp}/pseudo/shard_{shard}",
     "pseudo_scores": "{results}/{exp}/pseudo/shard_{shard}.scores.json",
@@ -109,10 +111,22 @@ class Plan:
             spec["spn_sizes"] = self.ds["spn_sizes"]
         return _key(self.experiments[exp]["classifier"]["backbone"], spec)
 
-    def cams_key(self, exp: str) -> str:
-        """Experiments whose classifier and CAM settings agree share one set of CAM shards."""
+    def raw_cams_key(self, exp: str) -> str:
+        """The localizer's own maps: experiments whose classifier and CAM settings agree share one set."""
         spec = {"classifier": self.classifier_key(exp), "cams": method_settings(self.experiments[exp], "cams")}
         return _key(self.experiments[exp]["cams"]["method"], spec)
+
+    def refiner(self, exp: str) -> str | None:
+        return self.experiments[exp]["refiner"]["method"]
+
+    def cams_key(self, exp: str) -> str:
+        """The maps an experiment annotates: the localizer's, or those maps through its refiner (cam -> cam_rw)."""
+        raw = self.raw_cams_key(exp)
+        if not self.refiner(exp):
+            return raw
+        spec = {"maps": raw, "refiner": method_settings(self.experiments[exp], "refiner"),
+                "crop": self.ds["crop_size"], "seed": self.config["seed"]}
+        return _key(self.refiner(exp), spec)
 
     def ground_truth(self, exp: str) -> bool:
         return self.experiments[exp]["segmentation"]["labels"] == "ground_truth"

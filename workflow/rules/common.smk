@@ -2,6 +2,7 @@
 # experiment's settings as CLI JSON; code hashes derived from the stages' imports (wsss.codehash).
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -28,7 +29,14 @@ path, shards, shard_list = PLAN.path, PLAN.shards, PLAN.shard_list
 localizer, rounds, classifier_key, cams_key = PLAN.localizer, PLAN.rounds, PLAN.classifier_key, PLAN.cams_key
 ground_truth, otsu = PLAN.ground_truth, PLAN.otsu
 CLASSIFIERS = {classifier_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
-CAM_SETS = {cams_key(exp): exp for exp in EXPERIMENTS}  # key -> an experiment that uses it
+CAM_SETS = {PLAN.raw_cams_key(exp): exp for exp in EXPERIMENTS}  # the localizers' maps: key -> an experiment
+REFINED_SETS = {cams_key(exp): exp for exp in EXPERIMENTS if PLAN.refiner(exp)}  # maps through a refiner
+
+
+def one_of(keys):
+    """A wildcard constraint matching exactly these keys (extract_cams and refine_cams write the same
+    path template; the key says which rule makes a set)."""
+    return "|".join(map(re.escape, sorted(keys))) or "(?!)"
 FEATURE_SETS = {PLAN.features_key(exp): exp for exp in EXPERIMENTS if PLAN.features_key(exp)}
 
 
@@ -40,6 +48,12 @@ def code_hash(stage):
 def settings(exp, section):
     """An experiment's config section (without unused plug-ins' sub-sections) as a shell-quoted JSON argument."""
     return shlex.quote(json.dumps(method_settings(EXPERIMENTS[exp], section), sort_keys=True))
+
+
+def refiner_settings(exp):
+    """The experiment's refiner section: the chosen refiner's settings."""
+    ref = EXPERIMENTS[exp]["refiner"]
+    return ref[ref["method"]]
 
 
 def json_arg(obj):

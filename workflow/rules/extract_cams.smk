@@ -12,6 +12,7 @@ rule extract_cams:
         device=config["device"],
         code=code_hash("extract_cams"),
     log: f"{LOGS}/cams/{{cams}}/{{shard}}.log",
+    wildcard_constraints: cams=one_of(CAM_SETS)
     cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")
     threads: 2
     resources: mem_mb=4000, gpu=GPU

@@ -31,7 +31,10 @@ def benchmarks(plan, exp: str) -> list[str]:
         loc = plan.localizer(exp)
         if loc.trains:
             files.append(plan.path("classifier_bench", clf=plan.classifier_key(exp)))
-        files += plan.shards("cams_bench", "train", cams=plan.cams_key(exp))
+        files += plan.shards("cams_bench", "train", cams=plan.raw_cams_key(exp))
+        if plan.refiner(exp):  # the refiner's training and the refined maps
+            files.append(plan.path("refiner_bench", cams=plan.cams_key(exp)))
+            files += plan.shards("cams_bench", "train", cams=plan.cams_key(exp))
         if plan.otsu(exp):
             files.append(plan.path("threshold_bench", cams=plan.cams_key(exp)))
         files += plan.shards("pseudo_bench", "train", exp=exp)

@@ -1,0 +1,78 @@
+"""AffinityNet's pairs, labels and loss, and the random walk against a dense matrix power (PSA)."""
+import numpy as np
+import pytest
+import torch
+
+from wsss.ops import random_walk as rw
+
+
+def test_offsets_are_psas_half_plane():
+    off = rw.offsets(5)
+    assert len(off) == 34 and (0, 0) not in off and len(set(off)) == 34
+    assert all((dy > 0 or (dy == 0 and dx > 0)) and dy * dy + dx * dx < 25 for dy, dx in off)
+    assert not any((-dy, -dx) in off for dy, dx in off)  # one of each pair
+
+
+def test_pair_labels_known_answer():
+    # a 1 x 4 strip: bg, bg, class 3, ignore; radius 2 has offsets (0, 1), (1, -1), (1, 0), (1, 1)
+    label = torch.tensor([[[0, 0, 3, 255]]])
+    bg, fg, neg = rw.pair_labels(label, 2)
+    k = rw.offsets(2).index((0, 1))
+    assert bg[0, k, 0].tolist() == [1, 0, 0, 0]  # (0,1) bg-bg
+    assert neg[0, k, 0].tolist() == [0, 1, 0, 0]  # (1,2) bg-class
+    assert fg.sum() == 0 and bg.sum() == 1 and neg.sum() == 1  # nothing else is inside or labelled
+
+
+def test_affinities_and_loss():
+    f = torch.zeros(1, 2, 3, 3)
+    f[0, :, :, 2] = 1.0  # the last column differs by 1 in both channels
+    aff = rw.affinities(f, 2)
+    k = rw.offsets(2).index((0, 1))
+    assert torch.allclose(aff[0, k, :, 0], torch.ones(3)) and torch.allclose(aff[0, k, :, 1], torch.full((3,), np.exp(-1.0)))
+    label = torch.tensor([[[1, 1, 0], [1, 1, 0], [1, 1, 0]]])
+    loss = rw.affinity_loss(aff, *rw.pair_labels(label, 2))
+    assert loss.item() == pytest.approx(-np.log(1 + 1e-5 - np.exp(-1.0)) / 2, rel=1e-3)  # fg+ pairs: a = 1
+
+
+def test_walk_equals_the_dense_matrix_power():
+    torch.manual_seed(0)
+    h, w, radius, beta, steps = 5, 6, 3, 8, 16
+    aff = torch.rand(len(rw.offsets(radius)), h, w, dtype=torch.float64)
+    trans = rw.transition(aff, radius, beta)
+    dense = trans.to_dense()
+    # the slow reference: A cell by cell (unit diagonal, each in-map pair both ways), T = A D^-1
+    a = torch.eye(h * w, dtype=torch.float64)
+    for k, (dy, dx) in enumerate(rw.offsets(radius)):
+        for i in range(h):
+            for j in range(w):
+                if 0 <= i + dy < h and 0 <= j + dx < w:
+                    a[i * w + j, (i + dy) * w + j + dx] = a[(i + dy) * w + j + dx, i * w + j] = aff[k, i, j] ** beta
+    assert torch.allclose(dense, a / a.sum(0), atol=1e-12)
+    maps = torch.rand(3, h, w, dtype=torch.float64)
+    ref = (maps.reshape(3, -1) @ torch.linalg.matrix_power(dense, steps)).reshape(3, h, w)
+    assert torch.allclose(rw.walk(maps, trans, steps), ref, atol=1e-10)
+
+
+def test_walk_spreads_within_a_region_and_not_across_an_edge():
+    """Two regions of different features: a seed in the left one spreads over it, not into the right."""
+    f = torch.zeros(1, 4, 8, 8)
+    f[0, :, :, 4:] = 5.0
+    cams = np.zeros((1, 64, 64), np.float32)
+    cams[0, :, :24] = 1.0  # the class covers 3 of the left region's 4 columns of cells
+    m = rw.refine(cams, f, (64, 64), 8, radius=5, beta=8, logt=8, alpha=16)
+    assert m.shape == (1, 64, 64)
+    # the left region mixes: 3/4 of its mass is the class, the uncovered column included; the right gets none
+    assert np.allclose(m[0, :, :28], 0.75, atol=0.02) and m[0, :, 24:28].min() > 0.7 and m[0, :, 36:].max() < 1e-3
+
+
+def test_affinity_labels_follow_psas_rule():
+    def fake_crf(img, probs):  # the identity: the labels come from the powers alone
+        return probs
+    cams = np.zeros((1, 4, 4), np.float32)
+    cams[0, 0, 0], cams[0, 0, 1], cams[0, 0, 2] = 1.0, 0.9, 0.3
+    label = rw.affinity_labels(None, cams, [7], fake_crf)
+    # 1.0 and 0.9 beat (1 - cam)^4; 0.3 loses to 0.7^4 = 0.24? no: 0.3 > 0.24 -> class at la, but
+    # 0.7^32 ~ 1e-5 < 0.3 -> not background at ha either: class 7. Zero cams: background at ha.
+    assert label[0, :3].tolist() == [7, 7, 7] and label[1, 0] == 0
+    cams[0, 0, 2] = 0.2  # 0.8^4 = 0.41 > 0.2 (not class) and 0.8^32 = 8e-4 < 0.2 (not background): don't care
+    assert rw.affinity_labels(None, cams, [7], fake_crf)[0, 2] == rw.IGNORE
