@@ -37,9 +37,7 @@ def get_args_parser():
         ap.add_argument(name, required=True)
     ap.add_argument("--seed", type=int, default=0)
     cli.add_device_args(ap)
-    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
-    ap.add_argument("--workers", type=int, default=0)
-    ap.add_argument("--pin-memory", default="auto", choices=["auto", "true", "false"])
+    cli.add_compute_args(ap)
     return ap
 
 

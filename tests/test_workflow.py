@@ -102,7 +102,7 @@ def test_invalid_config_stops_before_any_job(tmp_path, env):
 def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     pretrained = weight_file("mobilenet_v2").is_file()
     over = write_yaml(tmp_path / "tiny.yaml", {
-        "experiment": ["cam", "cam_sp"],
+        "experiment": ["cam", "cam_sp", "cam_rw"],
         "shard_size": 10,
         "demo": {"n_train": 24, "n_val": 8, "image_size": 64, "crop_size": 64,
                  "classifier_epochs": 1, "segmentation_epochs": 1},
@@ -111,6 +111,7 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
         "segmentation": {"pretrained": pretrained, "batch_size": 4, "rounds": 2},
         "reliable": {"k": 5},
         "report": {"n_examples": 2},
+        "refiner": {"random_walk": {"epochs": 1, "batch_size": 4, "pretrained": pretrained}},
     })
     r = snakemake(tmp_path, env, "all", "leaderboard", configs=[over])
     assert r.returncode == 0, r.stderr[-4000:]
@@ -118,7 +119,7 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     # the leaderboard: both experiments and the ceiling of their segmenter, with the protocol and oracle columns
     lb = json.loads((tmp_path / "results" / "demo" / "leaderboard" / "leaderboard.json").read_text())
     rows = {row["experiment"]: row for row in lb["rows"]}
-    assert list(rows) == ["cam", "cam_sp", "fullsup"] and rows["fullsup"]["fullsup_ratio"] == 1.0
+    assert list(rows) == ["cam", "cam_sp", "cam_rw", "fullsup"] and rows["fullsup"]["fullsup_ratio"] == 1.0
     assert 0 < rows["cam"]["fullsup_ratio"] and len(rows["cam"]["val_miou"]) == 2
     assert rows["cam"]["pseudo_miou"] <= rows["cam"]["pseudo_miou_oracle"] + 5  # the sweep's grid is coarse
     assert rows["cam"]["seconds"] > 0 and (tmp_path / "results" / "demo" / "leaderboard" / "leaderboard.png").is_file()
@@ -132,8 +133,12 @@ def test_end_to_end_tiny_demo_then_nothing_to_do(tmp_path, env):
     assert len(list((tmp_path / "results" / "demo" / "superpixels").glob("train_*.h5"))) == 3
     assert (tmp_path / "results" / "demo" / "cam_sp" / "report" / "report.md").is_file()
     # cam and cam_sp agree on classifier and CAM settings: one set of CAM shards serves both
-    cam_sets = list((tmp_path / "results" / "demo" / "cams").iterdir())
-    assert len(cam_sets) == 1 and len(list(cam_sets[0].glob("train_*.h5"))) == 3  # 24 images, shards of 10
+    cam_sets = sorted((tmp_path / "results" / "demo" / "cams").iterdir())
+    assert [d.name.split("_")[0] for d in cam_sets] == ["cam", "random"]  # cam_rw: the same CAMs, walked
+    assert len(list(cam_sets[0].glob("train_*.h5"))) == 3  # 24 images, shards of 10
+    with h5py.File(cam_sets[1] / "train_000.h5") as f:
+        assert f.attrs["refiner"] == "random_walk" and f.attrs["method"] == "cam"
+    assert rows["cam_rw"]["seconds"] > rows["cam"]["seconds"]  # it ran the AffinityNet too
     with h5py.File(cam_sets[0] / "train_000.h5") as f:
         assert f.attrs["method"] == "cam"
         key = next(iter(f.keys()))

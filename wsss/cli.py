@@ -55,6 +55,11 @@ def add_training_args(ap, section: str) -> None:
         ap.add_argument(name, required=True)
     ap.add_argument("--seed", type=int, default=0)
     add_device_args(ap)
+    add_compute_args(ap)
+
+
+def add_compute_args(ap) -> None:
+    """How a training process computes (config `compute`, wsss.training.configure)."""
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"],
                     help="autocast precision of the training steps (fp16 with a gradient scaler)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
