@@ -279,3 +279,22 @@ def test_augment_scales_relative_to_the_original_size():
             for y in range(60 - 31) for x in range(80 - 31)
             if (src_img[y:y + 32, x:x + 32] == a).all() and (src_label[y:y + 32, x:x + 32] == b).all()]
     assert len(hits) == 1
+
+
+def test_files_digest_reads_large_shards_by_size_and_samples(tmp_path):
+    from wsss import training
+
+    small, big = tmp_path / "small.json", tmp_path / "big.h5"
+    small.write_bytes(b"x" * 100)
+    data = bytearray(np.random.default_rng(0).integers(0, 256, 3 * training.SAMPLED, dtype=np.uint8).tobytes())
+    big.write_bytes(bytes(data))
+    before = training.files_digest([small, big])
+    for at in (10, len(data) // 2 + 10, len(data) - 10):  # header, middle, end: a rewrite changes them
+        changed = bytearray(data)
+        changed[at] ^= 1
+        big.write_bytes(bytes(changed))
+        assert training.files_digest([small, big]) != before
+    big.write_bytes(bytes(data + b"\0"))  # another size
+    assert training.files_digest([small, big]) != before
+    big.write_bytes(bytes(data))
+    assert training.files_digest([small, big]) == before
