@@ -188,7 +188,11 @@ def main():
     if not a.measure:
         print("\nA compute-only LOWER BOUND: data loading, augmentation and the CPU-side CRF are not in it. The "
               "H100 runs of 2026-11-25 (README) spent 10-100x their FLOP time per step with loader_workers 0; "
-              "`compute.loader_workers` and `--measure` on the GPU itself are what close that gap.")
+              "`compute.loader_workers` and `--measure` on the GPU itself are what close that gap. FickleNet's N "
+              "selections are elementwise work (masks x expanded features, the closed-form Grad-CAM): memory-bound, "
+              "almost no FLOPs, so its extraction row is the backbone's alone; the H100 figure of 2026-11-25 "
+              "(VGG16, N=200, 320 px, 2 classes: 0.018 s per view) scaled by pixels gives about 0.06 s per view "
+              "here, 2.7 GPU-hours for 158,730 views.")
 
 
 if __name__ == "__main__":
