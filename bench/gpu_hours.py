@@ -187,7 +187,8 @@ def main():
     print(f"| total | | | | {total:.1f} |")
     if not a.measure:
         print("\nA compute-only LOWER BOUND: data loading, augmentation and the CPU-side CRF are not in it. The "
-              "H100 runs of 2026-11-25 (README) spent 10-100x their FLOP time per step with loader_workers 0; "
+              "H100 runs of 2026-11-25 (README) spent far more than their FLOP time per step with loader_workers 0 "
+              "(VOC-subset fullsup: 0.12 s per DeepLab-MobileNetV2 step of batch 8, about 1,000x); "
               "`compute.loader_workers` and `--measure` on the GPU itself are what close that gap. FickleNet's N "
               "selections are elementwise work (masks x expanded features, the closed-form Grad-CAM): memory-bound, "
               "almost no FLOPs, so its extraction row is the backbone's alone; the H100 figure of 2026-11-25 "
