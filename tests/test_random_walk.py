@@ -23,6 +23,16 @@ def test_pair_labels_known_answer():
     assert fg.sum() == 0 and bg.sum() == 1 and neg.sum() == 1  # nothing else is inside or labelled
 
 
+def test_maps_smaller_than_the_radius_and_low_precision_loss():
+    f = torch.rand(1, 3, 2, 3)  # fewer cells than radius 5 reaches
+    aff = rw.affinities(f, 5)
+    bg, fg, neg = rw.pair_labels(torch.zeros(1, 2, 3, dtype=torch.long), 5)
+    assert aff.shape == bg.shape == (1, 34, 2, 3) and bg.sum() == rw.inside(2, 3, 5).sum()
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # in bf16 1 + 1e-5 == 1: identical features as negatives
+        loss = rw.affinity_loss(rw.affinities(torch.zeros(1, 3, 2, 3).bfloat16(), 5), bg, fg, neg + 1)
+    assert torch.isfinite(loss) and loss.item() == pytest.approx(-np.log(1e-5) / 2, rel=0.05)
+
+
 def test_affinities_and_loss():
     f = torch.zeros(1, 2, 3, 3)
     f[0, :, :, 2] = 1.0  # the last column differs by 1 in both channels

@@ -282,19 +282,28 @@ def test_augment_scales_relative_to_the_original_size():
 
 
 def test_files_digest_reads_large_shards_by_size_and_samples(tmp_path):
+    import os
+
     from wsss import training
 
     small, big = tmp_path / "small.json", tmp_path / "big.h5"
     small.write_bytes(b"x" * 100)
     data = bytearray(np.random.default_rng(0).integers(0, 256, 3 * training.SAMPLED, dtype=np.uint8).tobytes())
     big.write_bytes(bytes(data))
+    stamp = (big.stat().st_atime_ns, big.stat().st_mtime_ns)
     before = training.files_digest([small, big])
-    for at in (10, len(data) // 2 + 10, len(data) - 10):  # header, middle, end: a rewrite changes them
+
+    def write(content, same_time=True):
+        big.write_bytes(bytes(content))
+        if same_time:
+            os.utime(big, ns=stamp)
+        return training.files_digest([small, big])
+    for at in (10, len(data) // 2 + 10, len(data) - 10):  # header, middle, end: sampled bytes
         changed = bytearray(data)
         changed[at] ^= 1
-        big.write_bytes(bytes(changed))
-        assert training.files_digest([small, big]) != before
-    big.write_bytes(bytes(data + b"\0"))  # another size
-    assert training.files_digest([small, big]) != before
-    big.write_bytes(bytes(data))
-    assert training.files_digest([small, big]) == before
+        assert write(changed) != before
+    assert write(data + b"\0") != before  # another size
+    unsampled = bytearray(data)
+    unsampled[len(data) // 4] ^= 1
+    assert write(unsampled, same_time=False) != before  # a rewrite: a new file, a new mtime
+    assert write(data) == before  # the same bytes and time: the same shard

@@ -109,15 +109,16 @@ SAMPLED = 1 << 20  # files above this size are identified by their size and samp
 
 def files_digest(paths) -> str:
     """sha1 over the given files, in order (the data a run learns from): the whole bytes of small files;
-    of a large one (an encoder-feature or CAM shard: gigabytes on VOC) its size and its first, middle
-    and last 64 KiB, which any rewrite of an HDF5 shard (header, chunk index, data) changes."""
+    of a large one (an encoder-feature or CAM shard: gigabytes on VOC) its size, modification time and
+    first, middle and last 64 KiB. Shards are written once, under a temporary name, and renamed (a
+    rewrite is a new file with a new mtime), so this identifies them without reading gigabytes."""
     h = hashlib.sha1()
     for p in paths:
         size = Path(p).stat().st_size
         if size <= SAMPLED:
             h.update(Path(p).read_bytes())
             continue
-        h.update(str(size).encode())
+        h.update(f"{size} {Path(p).stat().st_mtime_ns}".encode())
         with open(p, "rb") as f:
             for at in (0, size // 2, size - (1 << 16)):
                 f.seek(at)

@@ -19,8 +19,10 @@ DAEMONS = ("munged", "slurmctld", "slurmd")
 # The compiled-in config path. The slurm-jobstep executor strips every SLURM_* variable (SLURM_CONF
 # included) from the environment of the srun it runs inside a job, so clients inside a job find the
 # cluster only here, as on a real cluster. The cluster links its slurm.conf here while it runs and puts
-# back whatever was there before.
+# back whatever was there before, which waits at SAVED_CONF (a fixed path: it survives a killed test run,
+# whose temporary directory may be deleted, and the next start puts it back first).
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
+SAVED_CONF = Path("/etc/slurm/slurm.conf.wsss-saved")
 CLIENTS = ("sbatch", "srun", "squeue", "sinfo", "scontrol", "scancel")
 INSTALL = "apt-get install slurm-wlm munge"
 
@@ -123,16 +125,21 @@ class SlurmCluster:
 
     def _link_system_conf(self):
         SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+        if SAVED_CONF.exists() or SAVED_CONF.is_symlink():  # left by a killed run: the link is stale
+            if SYSTEM_CONF.is_symlink():
+                SYSTEM_CONF.unlink()
+            SAVED_CONF.rename(SYSTEM_CONF)
+        elif SYSTEM_CONF.is_symlink() and not SYSTEM_CONF.exists():  # a killed run's link, nothing saved
+            SYSTEM_CONF.unlink()
         if SYSTEM_CONF.is_symlink() or SYSTEM_CONF.exists():
-            SYSTEM_CONF.rename(self.root / "system-slurm.conf.saved")
+            SYSTEM_CONF.rename(SAVED_CONF)
         SYSTEM_CONF.symlink_to(self.root / "slurm.conf")
 
     def _unlink_system_conf(self):
         if SYSTEM_CONF.is_symlink() and SYSTEM_CONF.resolve() == (self.root / "slurm.conf").resolve():
             SYSTEM_CONF.unlink()
-        saved = self.root / "system-slurm.conf.saved"
-        if saved.is_symlink() or saved.exists():
-            saved.rename(SYSTEM_CONF)
+            if SAVED_CONF.exists() or SAVED_CONF.is_symlink():
+                SAVED_CONF.rename(SYSTEM_CONF)
 
     def _spawn(self, name, *cmd):
         log = open(self.root / f"{name}.out", "w")
@@ -183,28 +190,38 @@ class SlurmCluster:
         return pids
 
     def stop(self):
-        """Cancel all jobs, stop the daemons (slurmd, slurmctld, munged) and reap them."""
-        if "slurmctld" in self.procs and self.procs["slurmctld"].poll() is None:
-            self.run("scancel", "--user", "root", check=False)
-            end = time.monotonic() + 30
-            while time.monotonic() < end and self.run("squeue", "-h", "-t", "PD,R,CG", check=False).stdout.strip():
-                time.sleep(0.5)
-        for name in reversed(DAEMONS):
-            proc = self.procs.get(name)
-            if proc is None:
-                continue
-            proc.terminate()
+        """Cancel all jobs, stop the daemons (slurmd, slurmctld, munged), reap them and every process of
+        this cluster, and restore the system config: each step also when an earlier one fails."""
+        try:
+            if "slurmctld" in self.procs and self.procs["slurmctld"].poll() is None:
+                self.run("scancel", "--user", "root", check=False)
+                end = time.monotonic() + 30
+                while time.monotonic() < end and self.run("squeue", "-h", "-t", "PD,R,CG", check=False).stdout.strip():
+                    time.sleep(0.5)
+        except (subprocess.SubprocessError, OSError):
+            pass  # a hung client: the daemons are stopped below regardless
+        finally:
             try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for pid in self.leftovers():  # orphaned slurmstepd / job processes of this cluster only
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
-        self._unlink_system_conf()
+                for name in reversed(DAEMONS):
+                    proc = self.procs.get(name)
+                    if proc is None:
+                        continue
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+                end = time.monotonic() + 20
+                while (pids := self.leftovers()) and time.monotonic() < end:  # orphaned slurmstepd / jobs
+                    for pid in pids:
+                        try:
+                            os.kill(pid, 9)
+                        except ProcessLookupError:
+                            pass
+                    time.sleep(0.2)
+            finally:
+                self._unlink_system_conf()
 
 
 def parse_fields(line: str) -> dict:

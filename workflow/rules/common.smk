@@ -154,8 +154,9 @@ def spn_experiments():
 
 
 def spn_segmenter_cams(wc):
+    """SPN as a segmenter reads the localizer's own train maps (their `predicted` group), refined or not."""
     if wc.split == "train":
-        return cam_shard(wc.exp, wc.shard)
+        return path("cams", cams=PLAN.raw_cams_key(wc.exp), shard=wc.shard)
     return path("spn_maps", exp=wc.exp, split=wc.split, shard=wc.shard)
 
 

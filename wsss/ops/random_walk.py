@@ -35,6 +35,8 @@ def _shifted(x: torch.Tensor, dy: int, dx: int, fill) -> torch.Tensor:
     """x[..., i + dy, j + dx] at every (i, j), `fill` where that falls outside the map."""
     h, w = x.shape[-2:]
     out = torch.full_like(x, fill)
+    if dy >= h or abs(dx) >= w:  # the whole neighbour lies outside a map this small
+        return out
     ys, yd = slice(dy, h), slice(0, h - dy)
     xs, xd = (slice(dx, w), slice(0, w - dx)) if dx >= 0 else (slice(0, w + dx), slice(-dx, w))
     out[..., yd, xd] = x[..., ys, xs]
@@ -70,6 +72,7 @@ def pair_labels(label: torch.Tensor, radius: int):
 
 def affinity_loss(aff: torch.Tensor, bg_pos, fg_pos, neg) -> torch.Tensor:
     """PSA's loss: bg+/4 + fg+/4 + neg/2, each the mean cross-entropy over its pairs."""
+    aff = aff.float()  # under CPU autocast exp stays bf16/fp16, where 1 + 1e-5 == 1 and log(0) * 0 is NaN
     def mean(term, mask):
         return (term * mask).sum() / (mask.sum() + 1e-5)
     return (mean(-torch.log(aff + 1e-5), bg_pos) / 4 + mean(-torch.log(aff + 1e-5), fg_pos) / 4
