@@ -9,6 +9,7 @@ Resumable like every training stage (wsss.training.fit).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from pathlib import Path
@@ -52,8 +53,8 @@ def run(args):
     opt = make_optimizer(model, settings)
     with ShardReader(args.cams) as maps:
         make_loader = refiner.batches(index, ids, maps, settings, args.crop, args.seed)
-    steps = max(1, len(make_loader(0)))
-    epochs = -(-settings["iterations"] // steps) if settings.get("iterations") else settings["epochs"]
+    schedule = argparse.Namespace(epochs=settings["epochs"], iterations=settings.get("iterations"))
+    epochs = cli.epochs_for(schedule, make_loader)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     run_id = fingerprint(refiner=args.refiner, settings=settings, epochs=epochs, crop=args.crop, seed=args.seed,
                          split=args.split, data=files_digest([args.index, *args.cams]),

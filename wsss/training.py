@@ -104,7 +104,7 @@ def fingerprint(**what) -> str:
     return hashlib.sha1(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
-SAMPLED = 1 << 20  # files above this size are identified by their size and sampled bytes
+SAMPLED = 1 << 20  # files above this size are identified by size, mtime and sampled bytes (files_digest)
 
 
 def files_digest(paths) -> str:
