@@ -140,6 +140,22 @@ class Plan:
         name = fullsup_name(self.config, self.experiments[exp]["segmentation"]["arch"])
         return name if name in self.experiments else None
 
+    def published(self, exp: str) -> str | None:
+        """The method of workflow/report/published.yaml that exp stands beside: config `published`, else
+        the fully-supervised row for a ground-truth experiment, else the first of its refiner, localizer
+        and segmentation loss that names one (cam_rw -> PSA, ficklenet -> FickleNet, cam -> CAM annotations)."""
+        e = self.experiments[exp]
+        if e.get("published"):
+            return e["published"]
+        if self.ground_truth(exp):
+            return "fully supervised"
+        from wsss.losses import get_loss
+        from wsss.refiners import get_refiner
+
+        plugins = ([get_refiner(self.refiner(exp))] if self.refiner(exp) else []) + \
+            [self.localizer(exp), get_loss(e["segmentation"]["loss"])]
+        return next((p.published for p in plugins if p.published), None)
+
     def last_val(self, exp: str) -> str:
         return self.eval_json(exp, f"round{self.rounds(exp)[-1]}_val")
 

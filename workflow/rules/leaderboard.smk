@@ -6,7 +6,9 @@ LEADERBOARD_ROWS = leaderboard_rows.rows(PLAN, SELECTED)
 
 
 rule leaderboard_table:
-    input: leaderboard_rows.input_files(LEADERBOARD_ROWS)
+    input:
+        leaderboard_rows.input_files(LEADERBOARD_ROWS),
+        published=PUBLISHED,
     output:
         md=path("table", table="leaderboard", file="leaderboard.md"),
         html=report(path("table", table="leaderboard", file="leaderboard.html"), caption="../report/leaderboard.rst",
@@ -24,7 +26,7 @@ rule leaderboard_table:
     resources: mem_mb=1000
     shell:
         "python -m stages.leaderboard --rows {params.rows} --dataset {params.dataset} --md {output.md} "
-        "--html {output.html} --json {output.json} --png {output.png} > {log} 2>&1"
+        "--html {output.html} --json {output.json} --png {output.png} --published {input.published} > {log} 2>&1"
 
 
 rule leaderboard:

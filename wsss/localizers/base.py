@@ -32,6 +32,7 @@ class Localizer:
     classifier_schema: dict = {}  # ... and that sub-section's JSON-schema properties
     cams_section = None
     cams_schema: dict = {}
+    published = None              # its method in workflow/report/published.yaml (the leaderboard shows it)
 
     def build(self, settings: dict, n_fg: int, pretrained: bool | None = None):
         """The network, from the `classifier` settings."""

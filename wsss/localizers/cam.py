@@ -42,6 +42,7 @@ def image_cams(model, img: np.ndarray, class_ids, scales, flip: bool, method: st
 class CAM(Localizer):
     name = "cam"
     map_methods = ("cam", "gradcam")
+    published = "CAM annotations"
 
     def build(self, settings, n_fg, pretrained=None):
         from wsss.models.cam_net import CAMNet

@@ -72,6 +72,7 @@ class FickleNet(CAM):
     """Trained as a CAM classifier (batches, step and val logits are CAM's), with its own network and maps."""
     name = "ficklenet"
     map_methods = ("fickle",)
+    published = "FickleNet"
     classifier_section = "ficklenet"
     classifier_schema = {
         "p": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.9, "description": "dropout rate"},

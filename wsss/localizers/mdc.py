@@ -17,6 +17,7 @@ from wsss.localizers.cam import CAM, image_cams
 class MDC(CAM):
     name = "mdc"
     map_methods = ("mdc",)
+    published = "MDC"
     classifier_section = "mdc"
     classifier_schema = {
         "rates": {"type": "array", "items": [{"const": 1}], "additionalItems": {"type": "integer", "minimum": 1},

@@ -80,6 +80,7 @@ def image_spcams(model, img: np.ndarray, sp: np.ndarray, class_ids, sizes, flip:
 @register
 class SPN(Localizer):
     name = "spn"
+    published = "SPN initial annotations"
     map_methods = ("spcam",)
     needs_superpixels = True
     predicts_classes = True

@@ -7,6 +7,7 @@ class Loss:
     name = ""
     section = None      # its sub-section of `segmentation` ...
     schema: dict = {}   # ... and that sub-section's JSON-schema properties
+    published = None    # its method in workflow/report/published.yaml, when the loss is the method (DSRG)
     sees_padding = False  # True: labels keep PAD (crop padding) apart from IGNORE; else PAD arrives as IGNORE
 
     def __call__(self, model, x, label, targets, settings: dict):

@@ -15,6 +15,7 @@ CRF_SCHEMA = {"$ref": "#/definitions/crf", "default": {"iterations": 10, "gauss_
 @register
 class DSRG(Loss):
     name = "dsrg"
+    published = "DSRG"
     section = "dsrg"
     sees_padding = True
     schema = {

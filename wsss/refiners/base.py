@@ -7,6 +7,7 @@ from __future__ import annotations
 class Refiner:
     name = ""
     schema: dict = {}
+    published = None  # its method in workflow/report/published.yaml (the leaderboard shows it)
 
     def build(self, settings: dict, pretrained: bool | None = None):
         """The network (an nn.Module with param_groups(), trained by wsss.training.fit)."""

@@ -46,6 +46,7 @@ class _AffinityData:
 @register
 class RandomWalk(Refiner):
     name = "random_walk"
+    published = "PSA"
     schema = {
         "backbone": {"enum": ["mobilenet_v2", "vgg16", "resnet50", "resnet101"], "default": "mobilenet_v2"},
         "pretrained": {"type": "boolean", "default": True},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from wsss.io.files import read_json
-from wsss.tables.pages import benchmark
+from wsss.tables.pages import benchmark, published_value
 
 
 def experiments(plan, selected) -> list[str]:
@@ -62,7 +62,7 @@ def rows(plan, selected) -> list[dict]:
             pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
             sweep=None if gt else plan.eval_json(exp, "threshold_sweep"),
             rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)],
-            fullsup=plan.last_val(ceiling) if ceiling else None,
+            fullsup=plan.last_val(ceiling) if ceiling else None, published=plan.published(exp),
             benchmarks=benchmarks(plan, exp)))
     return out
 
@@ -78,8 +78,9 @@ def _pct(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(100 * v, 2)
 
 
-def measure(row: dict) -> dict:
-    """One leaderboard row's numbers (mIoU in percent), read from its files."""
+def measure(row: dict, published: dict | None = None) -> dict:
+    """One leaderboard row's numbers (mIoU in percent), read from its files, and the published VOC
+    numbers of the method it stands beside (published.yaml; not computed here)."""
     pseudo = read_json(row["pseudo"]) if row["pseudo"] else None
     sweep = read_json(row["sweep"]) if row["sweep"] else None
     val = [read_json(p)["miou"] for p in row["rounds"]]
@@ -97,7 +98,10 @@ def measure(row: dict) -> dict:
             "val_miou": [_pct(v) for v in val],
             "fullsup_ratio": round(val[-1] / ceiling, 3) if ceiling and not math.isnan(ceiling) else None,
             "seconds": round(sum(b["s"] for b in bench if b["s"] is not None), 1),
-            "peak_rss_mb": round(max(rss), 1) if rss else None}
+            "peak_rss_mb": round(max(rss), 1) if rss else None,
+            "published": {"method": row.get("published"),
+                          **{k: published_value(published, row.get("published"), k)
+                             for k in ("pseudo_train", "val")}} if published else None}
 
 
 def table(measured: list[dict]) -> list[str]:
@@ -105,8 +109,8 @@ def table(measured: list[dict]) -> list[str]:
     lines = ["| experiment | segmenter | pseudo mIoU % (protocol threshold) | pseudo mIoU % ORACLE threshold | "
              "pixels labelled % | labelled correct % | " + " | ".join(f"round {r} val mIoU %" for r in
                                                                       range(1, n_rounds + 1)) +
-             " | val / fullsup | seconds | peak RSS MB |",
-             "|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|"]
+             " | val / fullsup | seconds | peak RSS MB | published (VOC, the paper's setup): pseudo / val |",
+             "|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|---|"]
     fmt = lambda v: "" if v is None else f"{v:.1f}"  # noqa: E731
     for m in measured:
         th = "" if m["pseudo_threshold"] is None else f" ({m['pseudo_threshold']:.2f})"
@@ -118,8 +122,17 @@ def table(measured: list[dict]) -> list[str]:
         oracle += "" if m["oracle_same_rule"] or not oracle else " *"
         lines.append(f"| {m['experiment']} | {m['segmenter']} | {pseudo} | {oracle} | "
                      f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
-                     f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} |")
+                     f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} | {published_text(m)} |")
     return lines
+
+
+def published_text(m: dict) -> str:
+    """'<method>: <pseudo> / <val>' of the published row beside m, '' where there is none."""
+    pub = m.get("published") or {}
+    if not pub.get("method") or (pub.get("pseudo_train") is None and pub.get("val") is None):
+        return ""
+    fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+    return f"{pub['method']}: {fmt(pub.get('pseudo_train'))} / {fmt(pub.get('val'))}"
 
 
 def chart(measured: list[dict], path, title: str) -> None:
