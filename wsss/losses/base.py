@@ -10,6 +10,10 @@ class Loss:
     published = None    # its method in workflow/report/published.yaml, when the loss is the method (DSRG)
     sees_padding = False  # True: labels keep PAD (crop padding) apart from IGNORE; else PAD arrives as IGNORE
 
+    def model_options(self, settings: dict) -> dict:
+        """Extra keyword arguments of the segmenter's build that this loss needs (e.g. exit heads)."""
+        return {}
+
     def __call__(self, model, x, label, targets, settings: dict):
         """x (B, 3, H, W), label (B, H, W) with 255 = ignore, targets (B, C-1) multi-hot image labels."""
         raise NotImplementedError

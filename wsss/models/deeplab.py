@@ -59,8 +59,32 @@ class LightASPP(nn.Module):
         return self.project(torch.cat(outs, 1))
 
 
+# Self-regulation exits (wsss.losses.self_regulation): the backbone Sequential indices whose outputs get an
+# exit, shallowest first (SR-SS on ResNet-101: the stem, layer1, layer2, layer3)
+EXIT_TAPS = {"deeplab_mobilenet_v2": (1, 3, 6, 13), "deeplab_largefov_vgg16": (3, 8, 15, 22),
+             "deeplab_v2_resnet101": (2, 4, 5, 6)}
+
+
+class ExitHead(nn.Module):
+    """SR-SS's exit: (3x3 conv + BN + ReLU) x 2 at `width`, 1x1 to class scores; image-level class
+    probabilities from the GAP of those scores through a C x C linear layer and a sigmoid."""
+
+    def __init__(self, in_ch, n_classes, width):
+        super().__init__()
+        self.seg = None if width is None else nn.Sequential(
+            nn.Conv2d(in_ch, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+            nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+            nn.Conv2d(width, n_classes, 1))
+        self.cls = nn.Linear(n_classes, n_classes)
+
+    def forward(self, f):
+        logits = self.seg(f)
+        return logits, torch.sigmoid(self.cls(logits.mean((2, 3))))
+
+
 class DeepLab(BackboneNet):
-    def __init__(self, arch: str, n_classes: int, pretrained: bool = True, weights_path: str | None = None):
+    def __init__(self, arch: str, n_classes: int, pretrained: bool = True, weights_path: str | None = None,
+                 exit_width: int | None = None):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown segmentation arch {arch!r}; choose one of {ARCHS}")
@@ -73,7 +97,32 @@ class DeepLab(BackboneNet):
         else:
             self.features, ch, _ = build_backbone("resnet101", pretrained, dilate=True, weights_path=weights_path)
             self.head = ASPPSum(ch, n_classes, rates=(6, 12, 18, 24))
+        self.exit_taps = EXIT_TAPS[arch] if exit_width else ()
+        if exit_width:  # self-regulation: four exits on the backbone, a classification layer on the final one
+            with torch.no_grad():
+                chans = [t.shape[1] for t in self._taps(torch.zeros(1, 3, 64, 64))[1]]
+            self.exits = nn.ModuleList(ExitHead(c, n_classes, exit_width) for c in chans)
+            self.final_cls = nn.Linear(n_classes, n_classes)
         self.pretrained = pretrained
+
+    def param_groups(self):
+        extra = list(self.exits.parameters()) + list(self.final_cls.parameters()) if self.exit_taps else []
+        return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters()) + extra
+
+    def _taps(self, x):
+        taps = []
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in self.exit_taps:
+                taps.append(x)
+        return x, taps
+
+    def exit_outputs(self, x):
+        """[(final logits, final class probabilities), (exit 1 ...), ..., (exit 4 ...)], logits at each
+        exit's own stride (SR-SS's order: the final exit first, then shallow to deep)."""
+        f, taps = self._taps(x)
+        final = self.head(f)
+        return [(final, torch.sigmoid(self.final_cls(final.mean((2, 3)))))] + [e(t) for e, t in zip(self.exits, taps)]
 
     def logits(self, x):
         """Class scores at the output stride (what DSRG's losses work on)."""

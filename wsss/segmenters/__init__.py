@@ -11,8 +11,12 @@ def get_segmenter(name: str):
 
 def build_segmenter(settings: dict, n_classes: int, pretrained: bool | None = None):
     """The network of settings["arch"] (config `segmentation`)."""
+    from wsss.losses import get_loss
+
     pretrained = settings.get("pretrained", True) if pretrained is None else pretrained
-    return SEGMENTERS.get(settings["arch"]).build(settings["arch"], n_classes, pretrained, settings.get("weights_path"))
+    extra = get_loss(settings["loss"]).model_options(settings) if settings.get("loss") else {}
+    return SEGMENTERS.get(settings["arch"]).build(settings["arch"], n_classes, pretrained, settings.get("weights_path"),
+                                                  **extra)
 
 
 def load_segmenter(path, device="cpu"):
