@@ -67,3 +67,41 @@ def test_step_loss_and_no_gradient_through_the_erasing():
     assert ae.steps[1].classifier.weight.grad.abs().sum() > 0
     backbone, head = ae.param_groups()
     assert len(head) == 2 and len(backbone) == 2 * len(ae.steps[0].param_groups()[0])
+
+
+def test_psl_online_labels_prohibit_absent_classes():
+    from wsss.losses.psl import prohibitive_labels
+
+    logits = torch.zeros(1, 3, 1, 3)
+    logits[0, 2, 0, 0] = 5.0     # pixel 0: class 2 scores highest, but the image is not labelled with it
+    logits[0, 1, 0, 1] = 5.0     # pixel 1: class 1, labelled
+    logits[0, 0, 0, 2] = 5.0     # pixel 2: background
+    probs = torch.tensor([[0.9, 0.8, 0.99]])
+    targets = torch.tensor([[1.0, 0.0]])
+    # pixel 0: softmax(0, 0, 5) -> class 2 prohibited, background (weight 1) beats class 1 (weight 0.8)
+    assert prohibitive_labels(logits, probs, targets).tolist() == [[[0, 1, 0]]]
+
+
+def test_psl_loss_trains_the_class_branch_and_ignores_padding():
+    from wsss.io.files import PAD
+    from wsss.losses import get_loss
+    from wsss.segmenters import build_segmenter
+
+    torch.manual_seed(0)
+    settings = {"arch": "deeplab_mobilenet_v2", "loss": "psl", "pretrained": False}
+    model = build_segmenter(settings, 3).train()
+    x = torch.randn(2, 3, 64, 64)
+    label = torch.randint(0, 3, (2, 64, 64))
+    label[:, :, 40:] = PAD
+    targets = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    loss = get_loss("psl")(model, x, label, targets, settings)
+    loss.backward()
+    assert torch.isfinite(loss) and model.final_cls.weight.grad.abs().sum() > 0
+    # padding-only labels: the mined and online terms ignore every pixel, only the branch's loss is left
+    model.zero_grad()
+    model.eval()  # no dropout: the same class probabilities in both calls
+    with torch.no_grad():
+        _, probs = model.logits_and_classes(x)
+        cls = F.binary_cross_entropy(probs[:, 1:], targets)
+    out = get_loss("psl")(model, x, torch.full_like(label, PAD), targets, settings)
+    assert float(out.detach()) == pytest.approx(float(cls), rel=1e-4)

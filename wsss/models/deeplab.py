@@ -84,7 +84,7 @@ class ExitHead(nn.Module):
 
 class DeepLab(BackboneNet):
     def __init__(self, arch: str, n_classes: int, pretrained: bool = True, weights_path: str | None = None,
-                 exit_width: int | None = None):
+                 exit_width: int | None = None, class_branch: bool = False):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown segmentation arch {arch!r}; choose one of {ARCHS}")
@@ -98,16 +98,24 @@ class DeepLab(BackboneNet):
             self.features, ch, _ = build_backbone("resnet101", pretrained, dilate=True, weights_path=weights_path)
             self.head = ASPPSum(ch, n_classes, rates=(6, 12, 18, 24))
         self.exit_taps = EXIT_TAPS[arch] if exit_width else ()
-        if exit_width:  # self-regulation: four exits on the backbone, a classification layer on the final one
+        if exit_width:  # self-regulation: four exits on the backbone
             with torch.no_grad():
                 chans = [t.shape[1] for t in self._taps(torch.zeros(1, 3, 64, 64))[1]]
             self.exits = nn.ModuleList(ExitHead(c, n_classes, exit_width) for c in chans)
+        self.class_branch = bool(exit_width or class_branch)
+        if self.class_branch:  # image-level class probabilities from the GAP of the final scores
             self.final_cls = nn.Linear(n_classes, n_classes)
         self.pretrained = pretrained
 
     def param_groups(self):
-        extra = list(self.exits.parameters()) + list(self.final_cls.parameters()) if self.exit_taps else []
+        extra = list(self.exits.parameters()) if self.exit_taps else []
+        extra += list(self.final_cls.parameters()) if self.class_branch else []
         return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters()) + extra
+
+    def logits_and_classes(self, x):
+        """Final class scores at the output stride and image-level class probabilities (B, C)."""
+        final = self.logits(x)
+        return final, torch.sigmoid(self.final_cls(final.mean((2, 3))))
 
     def _taps(self, x):
         taps = []

@@ -8,12 +8,12 @@ ARCHS = ("deeplab_mobilenet_v2", "deeplab_largefov_vgg16", "deeplab_v2_resnet101
 
 
 class DeepLab(Segmenter):
-    losses = ("ce", "dsrg", "self_regulation")
+    losses = ("ce", "dsrg", "self_regulation", "psl")
 
-    def build(self, arch, n_classes, pretrained, weights_path=None, exit_width=None):
+    def build(self, arch, n_classes, pretrained, weights_path=None, exit_width=None, class_branch=False):
         from wsss.models.deeplab import DeepLab as Net
 
-        return Net(arch, n_classes, pretrained, weights_path, exit_width=exit_width)
+        return Net(arch, n_classes, pretrained, weights_path, exit_width=exit_width, class_branch=class_branch)
 
 
 for _arch in ARCHS:
