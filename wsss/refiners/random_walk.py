@@ -22,6 +22,7 @@ PSA_CRF = {"iterations": 10, "gauss_sxy": 3, "gauss_compat": 3, "bilat_sxy": 80,
 
 class _AffinityData:
     """Crops of the images and their confident-region labels, seeded by (seed, epoch, item)."""
+    scale_range = (1.0, 1.0)  # PSA crops at the original scale
 
     def __init__(self, index, ids, labels: dict, crop: int, seed: int):
         self.index, self.ids, self.labels, self.crop, self.seed, self.epoch = index, list(ids), labels, crop, seed, 0
@@ -38,7 +39,8 @@ class _AffinityData:
 
         image_id = self.ids[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        img, label = augment(read_image(self.index.images[image_id]), self.labels[image_id], self.crop, rng, (1.0, 1.0))
+        img, label = augment(read_image(self.index.images[image_id]), self.labels[image_id], self.crop, rng,
+                             self.scale_range)
         label = np.where(label == PAD, IGNORE, label)
         return to_tensor(img), torch.from_numpy(label.astype(np.int64))
 

@@ -1,0 +1,67 @@
+"""IRN's inter-pixel relations: paths, boundary affinities, relation labels (known answers) and a walk
+that fills a region and stops at a class boundary."""
+import numpy as np
+import torch
+
+from wsss.ops.inter_pixel import boundary_affinities, path_points, relation_labels
+from wsss.ops.random_walk import IGNORE, offsets
+from wsss.refiners import get_refiner
+
+
+def test_paths_include_both_ends_and_stay_near_the_line():
+    assert path_points(0, 3) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert path_points(2, 2) == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 1), (2, 2)]  # within 1 of the diagonal
+    for dy, dx in offsets(10):
+        pts = path_points(dy, dx)
+        assert (0, 0) in pts and (dy, dx) in pts
+        assert all(abs(y * dx - x * dy) / np.hypot(dy, dx) < 1 for y, x in pts)
+    assert len(offsets(10)) == 152 and len(offsets(5)) == 34             # IRN's direction counts
+
+
+def test_affinity_is_one_minus_the_strongest_boundary_on_the_path():
+    b = torch.zeros(1, 6, 6)
+    b[0, :, 3] = 0.8                                                     # a vertical boundary at column 3
+    aff = boundary_affinities(b, 3)
+    k_right = offsets(3).index((0, 2))
+    assert aff[0, k_right, 2, 0] == 1.0                                  # (2,0) -> (2,2): no boundary crossed
+    assert abs(float(aff[0, k_right, 2, 2]) - 0.2) < 1e-6                # (2,2) -> (2,4) crosses column 3
+    assert aff[0, k_right, 2, 5] == 0.0                                  # the neighbour is outside: boundary 1
+
+
+def test_relation_labels_known_answer():
+    cams = np.array([[[0.9, 0.2, 0.01, 0.5]]], np.float32)               # one class, 1 x 4 pixels
+    identity_crf = lambda img, probs: probs  # noqa: E731
+    lab = relation_labels(np.zeros((1, 4, 3), np.uint8), cams, [7], identity_crf)
+    # > 0.30: the class; < 0.05: background; between: ignored
+    assert lab.tolist() == [[7, IGNORE, 0, 7]]
+
+
+class _Wall(torch.nn.Module):
+    """A boundary net stub: a strong boundary on the middle column of the stride-4 grid."""
+    def forward(self, x):
+        h, w = -(-x.shape[-2] // 4), -(-x.shape[-1] // 4)
+        out = torch.full((x.shape[0], h, w), -20.0)
+        out[:, :, w // 2] = 20.0
+        return out
+
+
+def test_walk_fills_the_region_and_stops_at_the_boundary():
+    irn = get_refiner("irn")
+    cams = np.zeros((1, 32, 64), np.float32)
+    cams[0, 12:20, 4:10] = 1.0                                           # a seed in the left half
+    out = irn.refine(_Wall(), np.zeros((32, 64, 3), np.uint8), cams, [1], {"walk_radius": 5, "beta": 10, "logt": 8},
+                     "cpu")[0]
+    assert out[:, :28].min() > 0.25 * out.max()                          # the left half is filled ...
+    assert out[:, 40:].max() < 0.05 * out.max()                          # ... and nothing crosses the wall
+
+
+def test_step_trains_only_the_branch():
+    irn = get_refiner("irn")
+    torch.manual_seed(0)
+    net = irn.build({"backbone": "mobilenet_v2", "pretrained": False, "radius": 10}).train()
+    loss = irn.step(net, (torch.randn(2, 3, 64, 64), torch.randint(0, 3, (2, 64, 64))), "cpu")
+    loss.backward()
+    assert torch.isfinite(loss) and net.out.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in net.features.parameters())
+    backbone, head = net.param_groups()
+    assert backbone == [] and len(head) > 0

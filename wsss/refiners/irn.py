@@ -1,0 +1,114 @@
+"""IRN's inter-pixel relations as a refiner (Ahn, Cho, Kwak, CVPR 2019; the semantic path of
+jiwoon-ahn/irn, read for facts; wsss.ops.inter_pixel): cam -> cam_irn.
+
+Training: relation labels from the CAMs (CRF of argmax [0.30; cams] for the classes, of [0.05; cams]
+for the background, the rest ignored), crops rescaled U(0.5, 1.5) and flipped, a class-boundary map at
+stride 4 from a frozen backbone (wsss.models.irn_net), affinities 1 - max boundary on the path of each
+pair within radius 10, PSA's / IRN's balanced loss bg+/4 + fg+/4 + neg/2.
+Refinement: the boundary of the image and its flip (logits averaged), pairs within radius 5, A =
+affinity^10 with a unit diagonal, column-normalised, walked 2^8 times on the stride-4 CAMs (each class
+divided by its max) times (1 - boundary); upsampled, divided by the global max. IRN labels background
+where every class is below 0.25 (sem_seg_bg_thres), which is the `cam_irn` experiment's constant
+threshold (fixed by the method, not tuned).
+Departures: the project's backbone (IRN: ResNet-50), Adam at the config's lr (IRN: SGD lr 0.1, batch 32,
+3 epochs of train_aug, 512 crops), no displacement field (instance segmentation only).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from wsss.refiners import register
+from wsss.refiners.random_walk import RandomWalk, _AffinityData
+from wsss.ops.inter_pixel import IRN_CRF
+
+
+class _RelationData(_AffinityData):
+    """IRN's crops: rescaled U(0.5, 1.5) x the original size, flipped, cropped (PSA's are at 1.0)."""
+    scale_range = (0.5, 1.5)
+
+
+@register
+class InterPixelRelations(RandomWalk):
+    name = "irn"
+    published = "IRN"
+    schema = {**RandomWalk.schema,
+              "epochs": {"type": "integer", "minimum": 1, "default": 3, "description": "IRN: 3 epochs"},
+              "radius": {"type": "integer", "minimum": 2, "default": 10, "description": "training pairs (stride 4)"},
+              "walk_radius": {"type": "integer", "minimum": 2, "default": 5, "description": "walk pairs (stride 4)"},
+              "beta": {"type": "number", "exclusiveMinimum": 0, "default": 10, "description": "A = affinity^beta"},
+              "logt": {"type": "integer", "minimum": 0, "default": 8, "description": "walk 2^logt steps"},
+              "fg": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.30,
+                     "description": "relation labels: background constant of the class pass"},
+              "bg": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.05,
+                     "description": "relation labels: background constant of the background pass"},
+              "crf": {"type": "object", "default": IRN_CRF, "description": "dense CRF of the labels (IRN's kernels)"}}
+    for _k in ("alpha", "la", "ha"):
+        schema.pop(_k)
+    del _k
+
+    def build(self, settings, pretrained=None):
+        from wsss.models.irn_net import BoundaryNet
+
+        pretrained = settings["pretrained"] if pretrained is None else pretrained
+        model = BoundaryNet(settings["backbone"], pretrained, settings.get("weights_path"))
+        model.radius = settings["radius"]
+        return model
+
+    def labels(self, index, ids, maps_reader, settings) -> dict:
+        from tqdm import tqdm
+
+        from wsss.io.files import read_image
+        from wsss.ops.crf import dense_crf
+        from wsss.ops.inter_pixel import relation_labels
+
+        out = {}
+        for image_id in tqdm(ids, desc="relation labels (CRF)"):
+            cams, class_ids = maps_reader.cam(image_id)
+            out[image_id] = relation_labels(read_image(index.images[image_id]), cams.astype(np.float32), class_ids,
+                                            lambda im, p: dense_crf(im, p, settings["crf"]), settings["fg"], settings["bg"])
+        return out
+
+    def batches(self, index, ids, maps_reader, settings, crop, seed):
+        from wsss.training import shuffled_loader
+
+        ids = [i for i in ids if i in maps_reader]
+        return shuffled_loader(_RelationData(index, ids, self.labels(index, ids, maps_reader, settings), crop, seed),
+                               settings["batch_size"], seed)
+
+    def step(self, model, batch, device):
+        import torch
+
+        from wsss.ops.dsrg import at_output
+        from wsss.ops.inter_pixel import boundary_affinities
+        from wsss.ops.random_walk import affinity_loss, pair_labels
+
+        x, label = batch
+        boundary = torch.sigmoid(model(x.to(device)).float())
+        grid = at_output(label.to(device), boundary.shape[-2:])
+        return affinity_loss(boundary_affinities(boundary, model.radius), *pair_labels(grid, model.radius))
+
+    def refine(self, model, img, cams, class_ids, settings, device):
+        import torch
+
+        import torch.nn.functional as F
+
+        from wsss.data.transforms import to_tensor
+        from wsss.ops.inter_pixel import boundary_affinities
+        from wsss.ops.random_walk import transition, walk
+
+        h, w = img.shape[:2]
+        x = to_tensor(img)[None].to(device)
+        with torch.no_grad():
+            logits = (model(x) + model(x.flip(-1)).flip(-1)) / 2
+        boundary = torch.sigmoid(logits.float().cpu())[0]                     # (h4, w4)
+        h4, w4 = boundary.shape
+        maps = torch.from_numpy(cams.astype(np.float32))
+        maps = F.pad(maps, (0, w4 * 4 - w, 0, h4 * 4 - h))
+        small = F.avg_pool2d(maps[None], 4, 4)[0]
+        small = small / small.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
+        aff = boundary_affinities(boundary[None], settings["walk_radius"])[0]
+        walked = walk(small * (1 - boundary), transition(aff, settings["walk_radius"], settings["beta"]),
+                      2 ** settings["logt"])
+        up = F.interpolate(walked[None], size=(h4 * 4, w4 * 4), mode="bilinear", align_corners=False)[0, :, :h, :w]
+        up = up.clamp_min(0)
+        return (up / up.max().clamp_min(1e-12)).numpy().astype(np.float32)
