@@ -73,7 +73,31 @@ def test_step_and_extraction_run():
                                   torch.tensor([[1.0, 0, 0], [0, 1, 1]])), "cpu")
     loss.backward()
     assert torch.isfinite(loss) and net.classifier.weight.grad.abs().sum() > 0
-    extract = loc.extractor(net.eval(), {"hcp": {"threshold": 0.5}}, "cpu", 0)
+    extract = loc.extractor(net.eval(), {"hcp": {"threshold": 0.5}, "flip": True}, "cpu", 0)
     maps = extract(img, [1, 3], sp).cams
     assert maps.shape == (2, 48, 64) and maps.max() == pytest.approx(1.0, abs=1e-4) and maps.min() >= 0
     assert np.isfinite(loc.image_logits(net, img, 32, "cpu", sp)).all()
+
+
+def test_batches_from_the_index_pad_hypotheses(tmp_path):
+    """The real training path: HCP.batches on a tiny demo index with its superpixels."""
+    from skimage.segmentation import slic
+
+    from stages import prepare_data
+    from wsss.data import demo as demo_data
+    from wsss.data.dataset import Index
+
+    demo_data.generate(tmp_path / "raw", n_train=3, n_val=1, size=48)
+    prepare_data.main(["--dataset", "demo", "--root", str(tmp_path / "raw"), "--out", str(tmp_path / "data")])
+    index = Index(tmp_path / "data" / "index.json")
+    ids = [i for i in index.splits["train"] if index.labels[i]]
+
+    class Reader:
+        def get(self, image_id):
+            from wsss.io.files import read_image
+            return slic(read_image(index.images[image_id]), n_segments=8, start_label=0), None
+
+    settings = {"batch_size": 2, "hcp": {"n_hypotheses": 6, "size": 32}}
+    x, valid, y = next(iter(get_localizer("hcp").batches(index, ids, settings, 48, 0, Reader())(0)))
+    assert x.shape == (2, 7, 3, 32, 32) and valid.shape == (2, 7) and valid[:, 0].all()
+    assert (x[~valid] == 0).all() and y.shape[0] == 2

@@ -146,7 +146,7 @@ class Plan:
         and segmentation loss that names one (cam_rw -> PSA, ficklenet -> FickleNet, cam -> CAM annotations)."""
         e = self.experiments[exp]
         if e.get("published"):
-            return e["published"]
+            return None if e["published"] == "none" else e["published"]
         if self.ground_truth(exp):
             return "fully supervised"
         from wsss.losses import get_loss

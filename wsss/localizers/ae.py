@@ -23,7 +23,7 @@ from wsss.localizers.base import Maps
 class AdversarialErasing(CAM):
     name = "ae"
     map_methods = ("ae",)
-    published = "AE-PSL"
+    published = None  # AE alone has no published row; the ae_psl experiment stands beside AE-PSL
     classifier_section = "ae"
     classifier_schema = {
         "steps": {"type": "integer", "minimum": 1, "default": 3, "description": "erasing steps (paper: 3)"},

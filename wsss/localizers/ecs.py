@@ -7,15 +7,17 @@ One training step (`ecs_step`), as the paper describes it:
 3. the same network (shared weights) on the erased image gives CAMs a' and coarse labels L' = argmax;
 4. reliable labels: not in R (erased pixels are easy and lost their features), not background, and
    s' = max over classes of a' above theta; everything else is ignored;
-5. loss = multi-label loss of the image + of the erased image + cross-entropy of the softmax over
-   background and classes of the ORIGINAL image's CAM logits against L' on the reliable pixels.
+5. loss = multi-label loss of the image + of the erased image + cross-entropy of the per-pixel
+   softmax over the classes of the ORIGINAL image's CAM logits against L' on the reliable pixels
+   (background labels are ignored, as the paper says, so there is no background channel to train).
 Maps: plain CAMs of the trained network (wsss.localizers.cam).
 
 No public code of ECS-Net exists (searched); what the paper text does not fix was chosen a priori and
 is NOT the paper's, all in config: the blur (sigma as a fraction of the crop side), theta (0.5, the
-half-max rule the SPN and FickleNet seeds use), the segmentation loss weight (1) and the background
-score (a learnt 1x1 map, wsss.models.ecs_net). Not built: the paper's input rescale beta and its
-multi-dilation coverage module in the erased branch. Backbone: the project's (paper: VGG16 / ResNet-38).
+half-max rule the SPN and FickleNet seeds use) and the segmentation loss weight (1). Crop padding
+(the mean colour, wsss.data.transforms.augment) is never a reliable pixel. Not built: the paper's
+input rescale beta and its multi-dilation coverage module in the erased branch. Backbone: the
+project's (paper: VGG16 / ResNet-38).
 """
 from __future__ import annotations
 
@@ -65,26 +67,39 @@ def reliable_labels(erased_maps, erased, theta: float, padding=None):
     return torch.where(keep, cls + 1, torch.full_like(cls, IGNORE))
 
 
+def padding_mask(x):
+    """(B, H, W) bool: pixels of the normalised batch x that are the augmentation's padding colour."""
+    import numpy as np
+    import torch
+
+    from wsss.data.transforms import _MEAN, to_tensor
+
+    pad = to_tensor(np.round(_MEAN).astype(np.uint8)[None, None])[:, 0, 0].to(x.device, x.dtype)
+    return (x - pad[:, None, None]).abs().amax(1) < 1e-3
+
+
 def ecs_step(model, x, y, delta: float, theta: float, sigma: float, seg_weight: float) -> dict:
     """The losses of one batch (see the module docstring); x (B, 3, H, W), y (B, C) multi-hot."""
     import torch
     import torch.nn.functional as F
 
+    from wsss.losses.base import masked_ce
+
     size = x.shape[-2:]
-    up = lambda t: F.interpolate(t, size=size, mode="bilinear", align_corners=False)  # noqa: E731
-    scores = model.score_maps(x)
-    cls = F.multilabel_soft_margin_loss(scores[:, 1:].mean((2, 3)), y)
+    up = lambda t: F.interpolate(t.float(), size=size, mode="bilinear", align_corners=False)  # noqa: E731
+    scores = model.class_scores(x)
+    cls = F.multilabel_soft_margin_loss(scores.mean((2, 3)), y)
     with torch.no_grad():
-        s = up(normalised_cams(scores[:, 1:].detach(), y)).max(1).values
+        s = up(normalised_cams(scores.detach(), y)).max(1).values
         region = s > delta
         x_erased = erase(x, region, sigma)
-    erased_scores = model.score_maps(x_erased)
-    cls_erased = F.multilabel_soft_margin_loss(erased_scores[:, 1:].mean((2, 3)), y)
+    erased_scores = model.class_scores(x_erased)
+    cls_erased = F.multilabel_soft_margin_loss(erased_scores.mean((2, 3)), y)
     with torch.no_grad():
-        target = reliable_labels(up(normalised_cams(erased_scores[:, 1:].detach(), y)), region, theta,
-                                 padding=x.abs().sum(1) == 0)
-    seg = F.cross_entropy(up(scores), target, ignore_index=IGNORE) if (target != IGNORE).any() \
-        else scores.sum() * 0
+        target = reliable_labels(up(normalised_cams(erased_scores.detach(), y)), region, theta,
+                                 padding=padding_mask(x))
+        target = torch.where(target == IGNORE, target, target - 1)   # 1-based class ids -> score channels
+    seg = masked_ce(up(scores), target, IGNORE)
     return {"cls": cls, "cls_erased": cls_erased, "seg": seg_weight * seg,
             "erased_fraction": region.float().mean(), "reliable_fraction": (target != IGNORE).float().mean()}
 
@@ -107,10 +122,10 @@ class ECSNet(CAM):
     }
 
     def build(self, settings, n_fg, pretrained=None):
-        from wsss.models.ecs_net import ECSNet as Net
+        from wsss.models.cam_net import CAMNet
 
         pretrained = settings["pretrained"] if pretrained is None else pretrained
-        net = Net(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
+        net = CAMNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"))
         net.ecs = dict(settings["ecs"])  # the training step's settings
         return net
 

@@ -126,7 +126,7 @@ class HCP(Localizer):
     def scales(self, settings, sizes):
         return [1.0]
 
-    def _probs(self, model, img, sp, device):
+    def _probs(self, model, img, sp, device, flip: bool = True):
         import torch
 
         from wsss.ops.proposals import hypotheses
@@ -134,7 +134,7 @@ class HCP(Localizer):
         hyps = hypotheses(img, sp, model.hcp["n_hypotheses"])
         with torch.no_grad():
             probs = sum(torch.sigmoid(model(torch.from_numpy(crops(img, hyps, model.hcp["size"], flip)).to(device)))
-                        for flip in (False, True)) / 2
+                        for flip in ((False, True) if flip else (False,))) / (2 if flip else 1)
         return probs.cpu().numpy(), [m for m, _ in hyps]
 
     def image_logits(self, model, img, crop, device, sp=None):
@@ -146,10 +146,10 @@ class HCP(Localizer):
     def extractor(self, model, settings, device, seed, sizes=()):
         import torch
 
-        threshold = settings["hcp"]["threshold"]
+        threshold = settings["hcp"]["threshold"]  # crops are flip-averaged when cams.flip
 
         def extract(img, class_ids, sp=None):
-            probs, masks = self._probs(model, img, sp, device)
+            probs, masks = self._probs(model, img, sp, device, settings["flip"])
             maps = hypothesis_maps(probs, masks, list(class_ids), threshold)
             return Maps(max_normalise(torch.from_numpy(maps)), list(class_ids))
         return extract

@@ -94,9 +94,9 @@ def image_seam_cams(model, img, class_ids, scales, flip: bool, method: str, devi
         x = to_tensor(resize(img, s))[None]
         if flip:
             x = torch.cat([x, x.flip(-1)])
-        with torch.no_grad():
-            cam, rv = model.refined(x.to(device))
-            maps = (rv[:, 1:] if method == "pcm" else cam)[:, idx].float().cpu()
+        with torch.no_grad():  # one view at a time: the PCM's affinities are (positions x positions)
+            outs = [model.refined(v[None].to(device)) for v in x]
+            maps = torch.cat([(rv[:, 1:] if method == "pcm" else cam)[:, idx].float().cpu() for cam, rv in outs])
         maps = F.interpolate(maps, size=(h, w), mode="bilinear", align_corners=False)
         total += maps[:1] + (maps[1:].flip(-1) if flip else 0)
     return max_norm(total)[0].numpy()

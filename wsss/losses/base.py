@@ -3,6 +3,16 @@ and optionally its own settings sub-section of `segmentation` with a schema frag
 from __future__ import annotations
 
 
+def masked_ce(logits, label, ignore: int = 255):
+    """Pixel cross-entropy over the pixels not ignored; 0 (with a graph) when every pixel is ignored
+    (F.cross_entropy's mean would be 0 / 0 = NaN)."""
+    import torch.nn.functional as F
+
+    if not (label != ignore).any():
+        return logits.sum() * 0
+    return F.cross_entropy(logits, label, ignore_index=ignore)
+
+
 class Loss:
     name = ""
     section = None      # its sub-section of `segmentation` ...

@@ -12,16 +12,7 @@ terms have weight 1 (a priori), crop padding is never an online label.
 from __future__ import annotations
 
 from wsss.losses import register
-from wsss.losses.base import Loss
-
-
-def masked_ce(logits, label, ignore: int):
-    """Cross-entropy over the pixels not ignored; 0 (with a graph) when every pixel is ignored."""
-    import torch.nn.functional as F
-
-    if not (label != ignore).any():
-        return logits.sum() * 0
-    return F.cross_entropy(logits, label, ignore_index=ignore)
+from wsss.losses.base import Loss, masked_ce
 
 
 def prohibitive_labels(logits, class_probs, targets):
@@ -46,11 +37,12 @@ class PSL(Loss):
 
         from wsss.io.files import IGNORE, PAD
 
-        logits, class_probs = model.logits_and_classes(x)
-        up = F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        logits, class_logits = model.logits_and_classes(x)
+        up = F.interpolate(logits.float(), size=x.shape[-2:], mode="bilinear", align_corners=False)
+        class_probs = torch.sigmoid(class_logits.float())
         pad = label == PAD
         with torch.no_grad():
             online = prohibitive_labels(up, class_probs, targets.to(up.dtype)).masked_fill(pad, IGNORE)
         mined = masked_ce(up, label.masked_fill(pad, IGNORE), IGNORE)
-        cls = F.binary_cross_entropy(class_probs[:, 1:].clamp(1e-6, 1 - 1e-6), targets.to(up.dtype))
+        cls = F.binary_cross_entropy_with_logits(class_logits[:, 1:].float(), targets.to(up.dtype))
         return mined + masked_ce(up, online, IGNORE) + cls

@@ -13,12 +13,15 @@ DeepLab with four extra exits (wsss.models.deeplab.ExitHead; the stem and three 
 Total = w_cls x MEA-cls + w_seg x MEA-seg + w_srl x SR-L + w_srf x SR-F, weights 0.2 / 0.8 / 1 / 1 as
 in the code (`segmentation.self_regulation`). Departures: 255 stays ignored in MEA-seg (SR-SS turns it
 into background, which in WSSS would teach "uncertain = background"), exit width in config (SR-SS: 256).
-Inference uses only the final exit, so prediction is unchanged.
+The exits train at the backbone's lr (SR-SS: 10x only for the ASPP), the head and the final class
+layer at the new layers' 10x. Their BatchNorm uses batch statistics (SR-SS calls net.eval() before
+training, so every BN there runs on its initial running statistics). Inference uses only the final
+exit, so prediction is unchanged.
 """
 from __future__ import annotations
 
 from wsss.losses import register
-from wsss.losses.base import Loss
+from wsss.losses.base import Loss, masked_ce
 
 
 def presence(label, n_classes: int):
@@ -33,19 +36,22 @@ def presence(label, n_classes: int):
 
 
 def sr_losses(outputs, label, ignore: int = 255) -> dict:
-    """The four terms from exit_outputs [(final logits, probs), (exit 1 ...), ...] and labels (B, H, W)."""
+    """The four terms from exit_outputs [(final score map, class logits), (exit 1 ...), ...] and labels
+    (B, H, W). Binary cross-entropies take logits (SR-SS applies the sigmoid first; same values, and
+    autocast allows this form); SR-L's soft targets are the final exit's sigmoid, detached."""
+    import torch
     import torch.nn.functional as F
 
     size = label.shape[-2:]
-    up = [F.interpolate(lo, size=size, mode="bilinear", align_corners=False) for lo, _ in outputs]
-    probs = [p for _, p in outputs]
+    up = [F.interpolate(lo.float(), size=size, mode="bilinear", align_corners=False) for lo, _ in outputs]
+    cls_logits = [c.float() for _, c in outputs]
     target = presence(label, up[0].shape[1])
-    seg = sum(F.cross_entropy(u, label, ignore_index=ignore) for u in up)
-    cls = sum(F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), target) for p in probs)
+    seg = sum(masked_ce(u, label, ignore) for u in up)
+    cls = sum(F.binary_cross_entropy_with_logits(c, target) for c in cls_logits)
     shallow = up[1].argmax(1).detach()
     srf = sum(F.cross_entropy(u, shallow) for u in [up[0]] + up[2:])
-    teacher = probs[0].detach()
-    srl = sum(F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), teacher) for p in probs[1:])
+    teacher = torch.sigmoid(cls_logits[0]).detach()
+    srl = sum(F.binary_cross_entropy_with_logits(c, teacher) for c in cls_logits[1:])
     return {"seg": seg, "cls": cls, "srf": srf, "srl": srl}
 
 

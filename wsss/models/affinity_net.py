@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
 
 # indices into the backbone Sequential after which the three tapped levels end
 TAPS = {"mobilenet_v2": (6, 13, 18), "vgg16": (15, 22, 29), "resnet50": (5, 6, 7), "resnet101": (5, 6, 7)}
@@ -24,8 +24,7 @@ class AffinityNet(BackboneNet):
         super().__init__()
         self.features, _, self.stride = build_backbone(backbone, pretrained, dilate=True, weights_path=weights_path)
         self.taps = TAPS[backbone]
-        with torch.no_grad():
-            chans = [t.shape[1] for t in self._levels(torch.zeros(1, 3, 64, 64))]
+        chans = probe_channels(self.features, self._levels)
         self.head = nn.ModuleList(
             [nn.Sequential(nn.Conv2d(c, w, 1, bias=False), nn.GroupNorm(w // 8, w), nn.ELU()) for c, w in zip(chans, WIDTHS)]
             + [nn.Sequential(nn.Conv2d(sum(WIDTHS), sum(WIDTHS), 1, bias=False), nn.ELU())])

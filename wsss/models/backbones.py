@@ -158,6 +158,19 @@ class BackboneNet(nn.Module):
         return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters())
 
 
+def probe_channels(features: nn.Module, levels) -> list[int]:
+    """Channel counts of levels(x) (a function running `features` on x and returning tensors) on a
+    64 x 64 zero image, with `features` in eval mode so that no BatchNorm statistic moves (a train-mode
+    forward, even under no_grad, would pull the pretrained running stats toward a black image)."""
+    was = features.training
+    features.eval()
+    try:
+        with torch.no_grad():
+            return [t.shape[1] for t in levels(torch.zeros(1, 3, 64, 64))]
+    finally:
+        features.train(was)
+
+
 def freeze_bn(module: nn.Module) -> None:
     """Keep BatchNorm statistics and affine params fixed (small WSSS batches)."""
     for m in module.modules():

@@ -24,6 +24,10 @@ class CAMNet(BackboneNet):
         f = self.features(x)
         return self.classifier(F.adaptive_avg_pool2d(f, 1)).flatten(1)
 
+    def class_scores(self, x):
+        """(B, C, h, w) class scores W . features at the feature stride (no ReLU)."""
+        return self.classifier(self.features(x))
+
     def cam(self, x, class_idx=None):
         """ReLU(W_c . features): (B, C, h, w) at the feature stride."""
         w = self.classifier.weight

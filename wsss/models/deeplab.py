@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
 from wsss.segmenters.deeplab import ARCHS
 
 
@@ -61,17 +61,18 @@ class LightASPP(nn.Module):
 
 # Self-regulation exits (wsss.losses.self_regulation): the backbone Sequential indices whose outputs get an
 # exit, shallowest first (SR-SS on ResNet-101: the stem, layer1, layer2, layer3)
-EXIT_TAPS = {"deeplab_mobilenet_v2": (1, 3, 6, 13), "deeplab_largefov_vgg16": (3, 8, 15, 22),
+EXIT_TAPS = {"deeplab_mobilenet_v2": (1, 3, 6, 13), "deeplab_largefov_vgg16": (4, 9, 16, 23),
              "deeplab_v2_resnet101": (2, 4, 5, 6)}
 
 
 class ExitHead(nn.Module):
     """SR-SS's exit: (3x3 conv + BN + ReLU) x 2 at `width`, 1x1 to class scores; image-level class
-    probabilities from the GAP of those scores through a C x C linear layer and a sigmoid."""
+    logits from the GAP of those scores through a C x C linear layer (SR-SS: then a sigmoid; the losses
+    here take logits, which autocast allows)."""
 
     def __init__(self, in_ch, n_classes, width):
         super().__init__()
-        self.seg = None if width is None else nn.Sequential(
+        self.seg = nn.Sequential(
             nn.Conv2d(in_ch, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
             nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
             nn.Conv2d(width, n_classes, 1))
@@ -79,7 +80,7 @@ class ExitHead(nn.Module):
 
     def forward(self, f):
         logits = self.seg(f)
-        return logits, torch.sigmoid(self.cls(logits.mean((2, 3))))
+        return logits, self.cls(logits.mean((2, 3)))
 
 
 class DeepLab(BackboneNet):
@@ -99,8 +100,7 @@ class DeepLab(BackboneNet):
             self.head = ASPPSum(ch, n_classes, rates=(6, 12, 18, 24))
         self.exit_taps = EXIT_TAPS[arch] if exit_width else ()
         if exit_width:  # self-regulation: four exits on the backbone
-            with torch.no_grad():
-                chans = [t.shape[1] for t in self._taps(torch.zeros(1, 3, 64, 64))[1]]
+            chans = probe_channels(self.features, lambda x: self._taps(x)[1])
             self.exits = nn.ModuleList(ExitHead(c, n_classes, exit_width) for c in chans)
         self.class_branch = bool(exit_width or class_branch)
         if self.class_branch:  # image-level class probabilities from the GAP of the final scores
@@ -108,14 +108,15 @@ class DeepLab(BackboneNet):
         self.pretrained = pretrained
 
     def param_groups(self):
-        extra = list(self.exits.parameters()) if self.exit_taps else []
-        extra += list(self.final_cls.parameters()) if self.class_branch else []
-        return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters()) + extra
+        """Backbone and (SR-SS) the exits at the base lr; the head and the class branch at the new layers'."""
+        exits = list(self.exits.parameters()) if self.exit_taps else []
+        extra = list(self.final_cls.parameters()) if self.class_branch else []
+        return [p for p in self.features.parameters() if p.requires_grad] + exits, list(self.head.parameters()) + extra
 
     def logits_and_classes(self, x):
-        """Final class scores at the output stride and image-level class probabilities (B, C)."""
+        """Final class scores at the output stride and image-level class logits (B, C)."""
         final = self.logits(x)
-        return final, torch.sigmoid(self.final_cls(final.mean((2, 3))))
+        return final, self.final_cls(final.mean((2, 3)))
 
     def _taps(self, x):
         taps = []
@@ -126,11 +127,11 @@ class DeepLab(BackboneNet):
         return x, taps
 
     def exit_outputs(self, x):
-        """[(final logits, final class probabilities), (exit 1 ...), ..., (exit 4 ...)], logits at each
-        exit's own stride (SR-SS's order: the final exit first, then shallow to deep)."""
+        """[(final logits, final class logits), (exit 1 ...), ..., (exit 4 ...)], score maps at each exit's
+        own stride (SR-SS's order: the final exit first, then shallow to deep)."""
         f, taps = self._taps(x)
         final = self.head(f)
-        return [(final, torch.sigmoid(self.final_cls(final.mean((2, 3)))))] + [e(t) for e, t in zip(self.exits, taps)]
+        return [(final, self.final_cls(final.mean((2, 3))))] + [e(t) for e, t in zip(self.exits, taps)]
 
     def logits(self, x):
         """Class scores at the output stride (what DSRG's losses work on)."""

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
 
 # indices into the (stride-16) backbone Sequential whose outputs are the levels (shallow to deep)
 TAPS = {"mobilenet_v2": (2, 3, 6, 13, 18), "vgg16": (9, 15, 22, 29), "resnet50": (3, 4, 5, 6, 7),
@@ -24,8 +24,7 @@ class BoundaryNet(BackboneNet):
         for p in self.features.parameters():
             p.requires_grad_(False)
         self.taps = TAPS[backbone]
-        with torch.no_grad():
-            chans = [t.shape[1] for t in self._levels(torch.zeros(1, 3, 64, 64))]
+        chans = probe_channels(self.features, self._levels)
         self.levels = nn.ModuleList(nn.Sequential(nn.Conv2d(c, 32, 1, bias=False), nn.GroupNorm(4, 32)) for c in chans)
         self.out = nn.Conv2d(32 * len(chans), 1, 1)
         self.pretrained = pretrained

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
 
 # indices into the dilated backbone Sequential: the mid- and late-level features the PCM reads
 # (SEAM: ResNet-38's conv4 and conv5, both at stride 8)
@@ -51,11 +51,11 @@ class SEAMNet(BackboneNet):
         self.scale, self.ecr_fraction = scale, ecr_fraction  # the training step's settings (localizers.seam)
         self.features, ch, self.stride = build_backbone(backbone, pretrained, dilate=True, weights_path=weights_path)
         self.taps = TAPS[backbone]
-        with torch.no_grad():
-            mid, late = self._levels(torch.zeros(1, 3, 64, 64))[1]
+        mid, late = probe_channels(self.features, lambda x: self._levels(x)[1])
+        self.dropout = nn.Dropout2d(0.5)  # SEAM: Dropout2d(0.5) on the features before fc8
         self.classifier = nn.Conv2d(ch, n_fg, 1, bias=False)
-        self.reduce_mid = nn.Conv2d(mid.shape[1], 64, 1, bias=False)
-        self.reduce_late = nn.Conv2d(late.shape[1], 128, 1, bias=False)
+        self.reduce_mid = nn.Conv2d(mid, 64, 1, bias=False)
+        self.reduce_late = nn.Conv2d(late, 128, 1, bias=False)
         self.project = nn.Conv2d(3 + 64 + 128, 192, 1, bias=False)
         nn.init.xavier_uniform_(self.classifier.weight)
         nn.init.kaiming_normal_(self.reduce_mid.weight)
@@ -75,7 +75,7 @@ class SEAMNet(BackboneNet):
     def cams(self, x):
         """Raw CAMs (B, C, h, w) and the PCM features (B, 192, h, w) at the feature stride."""
         f, (mid, late) = self._levels(x)
-        cam = self.classifier(f)
+        cam = self.classifier(self.dropout(f))
         size = cam.shape[-2:]
         fit = lambda t: t if t.shape[-2:] == size else F.interpolate(t, size=size, mode="bilinear",  # noqa: E731
                                                                      align_corners=True)
@@ -90,4 +90,4 @@ class SEAMNet(BackboneNet):
 
     def forward(self, x):
         """Image logits: GAP of the raw CAM (the classifier is linear, so = classifier(GAP(features)))."""
-        return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1)).flatten(1)
+        return self.classifier(F.adaptive_avg_pool2d(self.dropout(self.features(x)), 1)).flatten(1)
