@@ -18,8 +18,6 @@ import torch
 
 from wsss.ops.random_walk import IGNORE, _shifted, offsets
 
-IRN_CRF = {"iterations": 10, "gauss_sxy": 3, "gauss_compat": 3, "bilat_sxy": 50, "bilat_srgb": 5, "bilat_compat": 10}
-
 
 def path_points(dy: int, dx: int) -> list[tuple[int, int]]:
     """The points (y, x) relative to the pair's first end on the path to (dy, dx), both ends included."""

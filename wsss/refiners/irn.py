@@ -19,7 +19,9 @@ import numpy as np
 
 from wsss.refiners import register
 from wsss.refiners.random_walk import RandomWalk, _AffinityData
-from wsss.ops.inter_pixel import IRN_CRF
+
+# IRN's CRF of the relation labels (misc/imutils.py crf_inference_label; the planner must not import torch)
+IRN_CRF = {"iterations": 10, "gauss_sxy": 3, "gauss_compat": 3, "bilat_sxy": 50, "bilat_srgb": 5, "bilat_compat": 10}
 
 
 class _RelationData(_AffinityData):
