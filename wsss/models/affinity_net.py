@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels, run_with_taps
 
 # indices into the backbone Sequential after which the three tapped levels end
 TAPS = {"mobilenet_v2": (6, 13, 18), "vgg16": (15, 22, 29), "resnet50": (5, 6, 7), "resnet101": (5, 6, 7)}
@@ -34,12 +34,7 @@ class AffinityNet(BackboneNet):
         self.pretrained = pretrained
 
     def _levels(self, x):
-        out = []
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self.taps:
-                out.append(x)
-        return out
+        return run_with_taps(self.features, x, self.taps)[1]
 
     def forward(self, x):
         """(B, 3, H, W) -> affinity features (B, 448, ceil(H / 8), ceil(W / 8))."""

@@ -158,6 +158,16 @@ class BackboneNet(nn.Module):
         return [p for p in self.features.parameters() if p.requires_grad], list(self.head.parameters())
 
 
+def run_with_taps(features: nn.Module, x, taps):
+    """Run the Sequential `features` on x: (its output, [the outputs of the layers whose index is in taps])."""
+    out = []
+    for i, layer in enumerate(features):
+        x = layer(x)
+        if i in taps:
+            out.append(x)
+    return x, out
+
+
 def probe_channels(features: nn.Module, levels) -> list[int]:
     """Channel counts of levels(x) (a function running `features` on x and returning tensors) on a
     64 x 64 zero image, with `features` in eval mode so that no BatchNorm statistic moves (a train-mode

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels, run_with_taps
 from wsss.segmenters.deeplab import ARCHS
 
 
@@ -119,12 +119,7 @@ class DeepLab(BackboneNet):
         return final, self.final_cls(final.mean((2, 3)))
 
     def _taps(self, x):
-        taps = []
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self.exit_taps:
-                taps.append(x)
-        return x, taps
+        return run_with_taps(self.features, x, self.exit_taps)
 
     def exit_outputs(self, x):
         """[(final logits, final class logits), (exit 1 ...), ..., (exit 4 ...)], score maps at each exit's

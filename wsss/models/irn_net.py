@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels, run_with_taps
 
 # indices into the (stride-16) backbone Sequential whose outputs are the levels (shallow to deep)
 TAPS = {"mobilenet_v2": (2, 3, 6, 13, 18), "vgg16": (9, 15, 22, 29), "resnet50": (3, 4, 5, 6, 7),
@@ -39,13 +39,8 @@ class BoundaryNet(BackboneNet):
         return self
 
     def _levels(self, x):
-        out = []
         with torch.no_grad():
-            for i, layer in enumerate(self.features):
-                x = layer(x)
-                if i in self.taps:
-                    out.append(x)
-        return out
+            return run_with_taps(self.features, x, self.taps)[1]
 
     def forward(self, x):
         """(B, 3, H, W) -> boundary logits (B, ceil(H / 4), ceil(W / 4))."""

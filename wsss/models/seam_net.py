@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from wsss.models.backbones import BackboneNet, build_backbone, probe_channels
+from wsss.models.backbones import BackboneNet, build_backbone, probe_channels, run_with_taps
 
 # indices into the dilated backbone Sequential: the mid- and late-level features the PCM reads
 # (SEAM: ResNet-38's conv4 and conv5, both at stride 8)
@@ -65,12 +65,7 @@ class SEAMNet(BackboneNet):
         self.pretrained = pretrained
 
     def _levels(self, x):
-        taps = []
-        for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i in self.taps:
-                taps.append(x)
-        return x, taps
+        return run_with_taps(self.features, x, self.taps)
 
     def cams(self, x):
         """Raw CAMs (B, C, h, w) and the PCM features (B, 192, h, w) at the feature stride."""

@@ -56,26 +56,13 @@ class InterPixelRelations(RandomWalk):
         model.radius = settings["radius"]
         return model
 
-    def labels(self, index, ids, maps_reader, settings) -> dict:
-        from tqdm import tqdm
+    data = _RelationData
 
-        from wsss.io.files import read_image
-        from wsss.ops.crf import dense_crf
+    def image_labels(self, img, cams, class_ids, crf, settings) -> np.ndarray:
+        """One image's training labels: IRN's relation labels."""
         from wsss.ops.inter_pixel import relation_labels
 
-        out = {}
-        for image_id in tqdm(ids, desc="relation labels (CRF)"):
-            cams, class_ids = maps_reader.cam(image_id)
-            out[image_id] = relation_labels(read_image(index.images[image_id]), cams.astype(np.float32), class_ids,
-                                            lambda im, p: dense_crf(im, p, settings["crf"]), settings["fg"], settings["bg"])
-        return out
-
-    def batches(self, index, ids, maps_reader, settings, crop, seed):
-        from wsss.training import shuffled_loader
-
-        ids = [i for i in ids if i in maps_reader]
-        return shuffled_loader(_RelationData(index, ids, self.labels(index, ids, maps_reader, settings), crop, seed),
-                               settings["batch_size"], seed)
+        return relation_labels(img, cams, class_ids, crf, settings["fg"], settings["bg"])
 
     def step(self, model, batch, device):
         import torch

@@ -83,21 +83,27 @@ class RandomWalk(Refiner):
 
         from wsss.io.files import read_image
         from wsss.ops.crf import dense_crf
-        from wsss.ops.random_walk import affinity_labels
 
         out = {}
-        for image_id in tqdm(ids, desc="affinity labels (CRF)"):
+        for image_id in tqdm(ids, desc=f"{self.name} training labels (CRF)"):
             cams, class_ids = maps_reader.cam(image_id)
-            img = read_image(index.images[image_id])
-            out[image_id] = affinity_labels(img, cams.astype(np.float32), class_ids,
-                                            lambda im, p: dense_crf(im, p, settings["crf"]), settings["la"], settings["ha"])
+            out[image_id] = self.image_labels(read_image(index.images[image_id]), cams.astype(np.float32), class_ids,
+                                              lambda im, p: dense_crf(im, p, settings["crf"]), settings)
         return out
+
+    def image_labels(self, img, cams, class_ids, crf, settings) -> np.ndarray:
+        """One image's training labels: PSA's confident regions."""
+        from wsss.ops.random_walk import affinity_labels
+
+        return affinity_labels(img, cams, class_ids, crf, settings["la"], settings["ha"])
+
+    data = _AffinityData  # the training items (crops and their labels)
 
     def batches(self, index, ids, maps_reader, settings, crop, seed):
         from wsss.training import shuffled_loader
 
         ids = [i for i in ids if i in maps_reader]
-        return shuffled_loader(_AffinityData(index, ids, self.labels(index, ids, maps_reader, settings), crop, seed),
+        return shuffled_loader(self.data(index, ids, self.labels(index, ids, maps_reader, settings), crop, seed),
                                settings["batch_size"], seed)
 
     def step(self, model, batch, device):
