@@ -15,8 +15,7 @@ pseudo-label rule's threshold decides it); PSL (its segmentation learning) is no
 from __future__ import annotations
 
 from wsss.localizers import register
-from wsss.localizers.cam import CAM, image_cams
-from wsss.localizers.base import Maps
+from wsss.localizers.cam import CAM
 
 
 @register
@@ -37,16 +36,9 @@ class AdversarialErasing(CAM):
         pretrained = settings["pretrained"] if pretrained is None else pretrained
         return AENet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"), **settings["ae"])
 
-    def step(self, model, batch, device):
-        """Sum over steps of each step's multi-label loss on its erased view."""
-        import torch.nn.functional as F
+    def training_logits(self, model, x, y):
+        """Each step's logits on its erased view: their losses are summed."""
+        return model.step_logits(x, y)
 
-        x, y = batch
-        x, y = x.to(device), y.to(device)
-        return sum(F.multilabel_soft_margin_loss(logits, y) for logits in model.step_logits(x, y))
-
-    def extractor(self, model, settings, device, seed, sizes=()):
-        def extract(img, class_ids, sp=None):
-            return Maps(image_cams(model, img, class_ids, settings["scales"], settings["flip"], "cam", device),
-                        list(class_ids))
-        return extract
+    def cam_method(self, settings):
+        return "cam"

@@ -58,11 +58,16 @@ class CAM(Localizer):
         data = AugmentedImages(index, ids, crop, seed, scale_range)
         return shuffled_loader(data, settings["batch_size"], seed)
 
+    def training_logits(self, model, x, y):
+        """The list of (B, C) logits the multi-label loss sums over (MDC: one per block, AE: one per step)."""
+        return [model(x)]
+
     def step(self, model, batch, device):
         import torch.nn.functional as F
 
         x, y = batch
-        return F.multilabel_soft_margin_loss(model(x.to(device)), y.to(device))
+        x, y = x.to(device), y.to(device)
+        return sum(F.multilabel_soft_margin_loss(logits, y) for logits in self.training_logits(model, x, y))
 
     def image_logits(self, model, img, crop, device, sp=None):
         """Logits of the image resized to crop x crop."""
@@ -73,8 +78,14 @@ class CAM(Localizer):
         x = to_tensor(cv2.resize(img, (crop, crop), interpolation=cv2.INTER_LINEAR))[None].to(device)
         return model(x)[0].cpu().numpy()
 
+    def cam_method(self, settings) -> str:
+        """The map model.cam / model.grad_cam computes (CAM's subclasses fuse their own maps in model.cam)."""
+        return settings["method"]
+
     def extractor(self, model, settings, device, seed, sizes=()):
+        method = self.cam_method(settings)
+
         def extract(img, class_ids, sp=None):
-            return Maps(image_cams(model, img, class_ids, settings["scales"], settings["flip"], settings["method"],
-                                   device), list(class_ids))
+            return Maps(image_cams(model, img, class_ids, settings["scales"], settings["flip"], method, device),
+                        list(class_ids))
         return extract

@@ -9,8 +9,7 @@ map for the background (the pseudo-label rule's threshold decides it), block wid
 from __future__ import annotations
 
 from wsss.localizers import register
-from wsss.localizers.base import Maps
-from wsss.localizers.cam import CAM, image_cams
+from wsss.localizers.cam import CAM
 
 
 @register
@@ -33,16 +32,9 @@ class MDC(CAM):
         return MDCNet(settings["backbone"], n_fg, pretrained, settings.get("weights_path"),
                       rates=tuple(settings["mdc"]["rates"]), width=settings["mdc"]["width"])
 
-    def step(self, model, batch, device):
-        """Sum of the blocks' multi-label soft-margin losses."""
-        import torch.nn.functional as F
+    def training_logits(self, model, x, y):
+        """The blocks' logits: their multi-label losses are summed."""
+        return model.branch_logits(x)
 
-        x, y = batch
-        y = y.to(device)
-        return sum(F.multilabel_soft_margin_loss(logits, y) for logits in model.branch_logits(x.to(device)))
-
-    def extractor(self, model, settings, device, seed, sizes=()):
-        def extract(img, class_ids, sp=None):
-            return Maps(image_cams(model, img, class_ids, settings["scales"], settings["flip"], "cam", device),
-                        list(class_ids))
-        return extract
+    def cam_method(self, settings):
+        return "cam"
