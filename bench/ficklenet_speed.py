@@ -1,9 +1,9 @@
 """FickleNet benchmarks, one process each part.
 
     python bench/ficklenet_speed.py inference [--n 200] [--size 320] [--chunk 50] [--gradcam elementwise]
-        batched stochastic inference (backbone once, selections batched, full masks; for the mean
-        Grad-CAM also sampled tap counts) vs the naive loop of N full forward passes with an autograd
-        Grad-CAM each; same masks, the outputs are compared
+        batched stochastic inference (backbone once, selections batched: kept units, full masks, and for
+        the mean Grad-CAM also sampled tap counts) vs the naive loop of N full forward passes with an
+        autograd Grad-CAM each on the kept units' selections (same selections: outputs compared)
     python bench/ficklenet_speed.py expansion [--size 320] [--batch 8]
         one training step (forward + backward) with map expansion on vs off: time, and the peak
         resident memory of a child process doing only that step (on CUDA: max_memory_allocated)
@@ -43,37 +43,36 @@ def sync(device):
 
 
 def inference(a):
-    """Naive loop vs batched with full masks (same selections: outputs compared exactly) vs batched with
-    sampled tap counts (same law: the mean firing fraction is compared)."""
+    """The naive loop (N full forward passes, an autograd Grad-CAM each, on the kept sampler's selections
+    densified) vs the batched paths: kept units (same selections: outputs compared exactly), full masks,
+    and for the mean Grad-CAM sampled tap counts (other draws, same law: mean firing fractions compared)."""
     net = model(a)
     x = test_image(a)
     out, secs = {}, {}
-    paths = ("counts", "masks", "naive") if a.gradcam == "mean" else ("masks", "naive")
+    samplers = ("kept", "masks", "counts") if a.gradcam == "mean" else ("kept", "masks")
+    paths = (*samplers, "naive")
     for path in paths:  # warm-up (CUDA context, cuDNN autotuning, allocator) outside the timings
         localization(net, x, [1, 15], 2, 0.5, 2, torch.Generator(device=a.device).manual_seed(1), naive=path == "naive",
-                     sampler="counts" if path == "counts" else "masks", gradcam=a.gradcam)
+                     sampler="kept" if path == "naive" else path, gradcam=a.gradcam)
     for path in paths:
         g = torch.Generator(device=a.device).manual_seed(0)
         sync(a.device)
         t = time.perf_counter()
         out[path] = localization(net, x, [1, 15], a.n, 0.5, a.chunk, g, naive=path == "naive",
-                                 sampler="counts" if path == "counts" else "masks", gradcam=a.gradcam)
+                                 sampler="kept" if path == "naive" else path, gradcam=a.gradcam)
         sync(a.device)
         secs[path] = time.perf_counter() - t
-    map_diff = abs(out["naive"][0] - out["masks"][0]).max()
-    flips = abs(out["naive"][1] - out["masks"][1]) * a.n  # selections firing differently (values at the threshold)
     print(f"N={a.n}, {a.size}x{a.size}, 2 classes, {a.backbone}, {a.device}, {torch.get_num_threads()} threads, "
-          f"{a.gradcam} Grad-CAM: naive loop {secs['naive']:.2f} s; batched with masks {secs['masks']:.2f} s "
-          f"({secs['naive'] / secs['masks']:.1f}x, chunk {a.chunk})")
-    same = "same selections" if a.device == "cpu" else "other draws: CUDA's Philox stream depends on the chunking"
-    print(f"masks vs naive ({same}): localization map max |difference| {map_diff:.1e}, fired counts "
+          f"{a.gradcam} Grad-CAM, chunk {a.chunk}: naive loop {secs['naive']:.2f} s; batched: " +
+          "; ".join(f"{s} {secs[s]:.2f} s ({secs['naive'] / secs[s]:.1f}x)" for s in samplers))
+    map_diff = abs(out["naive"][0] - out["kept"][0]).max()
+    flips = abs(out["naive"][1] - out["kept"][1]) * a.n  # selections firing differently (values at the threshold)
+    print(f"kept vs naive (same selections: drawn one by one in both): localization map max |difference| {map_diff:.1e}, fired counts "
           f"differ at {(flips > 0.5).mean():.1e} of pixels by at most {flips.max():.0f}")
-    if "counts" not in out:
-        return
-    print(f"batched with sampled counts {secs['counts']:.2f} s ({secs['naive'] / secs['counts']:.1f}x)")
-    print(f"sampled counts vs naive (same law, other draws): mean firing fraction {out['counts'][1].mean():.4f} "
-          f"vs {out['naive'][1].mean():.4f}; mean localization {out['counts'][0].mean():.4f} vs "
-          f"{out['naive'][0].mean():.4f}")
+    for s in samplers[1:]:
+        print(f"{s} vs naive (same law, other draws): mean firing fraction {out[s][1].mean():.4f} "
+              f"vs {out['naive'][1].mean():.4f}; mean localization {out[s][0].mean():.4f} vs "
+              f"{out['naive'][0].mean():.4f}")
 
 
 def step(a):

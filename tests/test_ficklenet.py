@@ -72,14 +72,15 @@ def test_training_is_stochastic_and_eval_is_not():
         assert torch.equal(net(x), net(x))
 
 
+@pytest.mark.parametrize("sampler", ["kept", "masks"])
 @pytest.mark.parametrize("gradcam", ["elementwise", "mean"])
-def test_stochastic_localization_batched_equals_naive_loop(gradcam):
+def test_stochastic_localization_batched_equals_naive_loop(gradcam, sampler):
     from wsss.ops.stochastic_cams import localization
     net = _net(p=0.5)
     x = torch.randn(1, 3, 64, 48)
     best, frac = localization(net, x, [1, 3], n=7, threshold=0.4, chunk=3, generator=torch.Generator().manual_seed(5),
-                              sampler="masks", gradcam=gradcam)
-    best_n, frac_n = localization(net, x, [1, 3], n=7, threshold=0.4, naive=True,
+                              sampler=sampler, gradcam=gradcam)
+    best_n, frac_n = localization(net, x, [1, 3], n=7, threshold=0.4, naive=True, sampler=sampler,
                                   generator=torch.Generator().manual_seed(5), gradcam=gradcam)
     assert best.shape == frac.shape == (2, 64, 48)
     assert abs(best - best_n).max() < 1e-4 and abs(frac - frac_n).max() < 1e-6
@@ -196,7 +197,7 @@ def test_elementwise_grad_cams_equal_autograd_and_see_where_units_were_dropped()
     w[:, :, 1, :, 1], w[:, :, 3, :, 4] = masks.view(3, 16, 5, 3, 6, 3)[:, :, 3, :, 4], masks.view(3, 16, 5, 3, 6, 3)[:, :, 1, :, 1]
     assert torch.allclose(net.grad_cams_batched(f, [0], shuffled), net.grad_cams_batched(f, [0], masks), atol=1e-6)
     assert not torch.allclose(elementwise_grad_cams(net, f, [0], shuffled), elementwise_grad_cams(net, f, [0], masks))
-    with pytest.raises(ValueError, match="needs sampler 'masks'"):
+    with pytest.raises(ValueError, match="needs sampler 'kept' or 'masks'"):
         localization(net, torch.randn(1, 3, 64, 64), [1], n=2, threshold=0.5, gradcam="elementwise", sampler="counts")
 
 
@@ -225,3 +226,50 @@ def test_elementwise_selections_differ_in_space_where_mean_grad_cam_selections_d
     mean = selection_correlation(net, f, [0], n=20, gradcam="mean", generator=torch.Generator().manual_seed(0))
     elem = selection_correlation(net, f, [0], n=20, gradcam="elementwise", generator=torch.Generator().manual_seed(0))
     assert mean > 0.95 and elem < 0.9
+
+
+def test_bernoulli_positions_are_a_bernoulli_process():
+    """Each position present independently with probability q: the share is q, the count in blocks of
+    50 has the binomial variance, neighbours are uncorrelated; q = 1 and q = 0 are exact."""
+    from wsss.models.ficklenet import bernoulli_positions
+    g = torch.Generator().manual_seed(0)
+    n, q = 200_000, 0.1
+    pos = bernoulli_positions(n, q, g)
+    assert pos.dtype == torch.long and (pos.diff() > 0).all() and pos.min() >= 0 and pos.max() < n
+    hit = torch.zeros(n)
+    hit[pos] = 1
+    assert abs(hit.mean().item() - q) < 4 * (q * (1 - q) / n) ** 0.5
+    blocks = hit.view(-1, 50).sum(1)
+    assert abs(blocks.var().item() / (50 * q * (1 - q)) - 1) < 0.1
+    assert abs(torch.corrcoef(torch.stack([hit[:-1], hit[1:]]))[0, 1].item()) < 0.02
+    assert torch.equal(bernoulli_positions(7, 1.0, g), torch.arange(7))
+    assert len(bernoulli_positions(7, 0.0, g)) == 0
+    lengths = [len(bernoulli_positions(10, 0.5, g)) for _ in range(2000)]  # short draws: the extension loop
+    assert abs(sum(lengths) / 2000 - 5) < 0.15
+
+
+@pytest.mark.parametrize("dropout", ["unit", "location"])
+@pytest.mark.parametrize("center_preserving", [True, False])
+def test_kept_units_give_the_element_wise_grad_cam_of_their_masks(dropout, center_preserving):
+    """kept_grad_cams from the kept units alone = the dense closed form = autograd, on the same selections;
+    the densified masks keep the centre, scale kept units by 1/(1-p) and drop at rate p."""
+    from wsss.ops.stochastic_cams import elementwise_grad_cams, kept_grad_cams
+    net = _net(p=0.7, dropout=dropout, center_preserving=center_preserving)
+    f = torch.rand(1, 16, 5, 6)
+    kept = net.sample_kept(40, f, torch.Generator().manual_seed(3))
+    masks = net.kept_masks(kept, f)
+    assert masks.shape == (40, 1 if dropout == "location" else 16, 15, 18)
+    fast = kept_grad_cams(net, f, [0, 2], kept)
+    assert fast.max() > 0
+    assert torch.allclose(fast, elementwise_grad_cams(net, f, [0, 2], masks), atol=1e-6)
+    assert torch.allclose(fast[:3], net.grad_cams(f, [0, 2], masks[:3], elementwise=True), atol=1e-6)
+    units = masks.view(40, -1, 5, 3, 6, 3)
+    if center_preserving:
+        assert torch.all(units[:, :, :, 1, :, 1] == 1)
+    inner = units[:, :, 1:4, :, 1:5, :]  # windows whose every unit lands inside the map
+    if center_preserving:
+        inner = inner.clone()
+        inner[:, :, :, 1, :, 1] = float("nan")
+        inner = inner[~inner.isnan()]
+    assert torch.allclose(inner[inner > 0], torch.tensor(1 / 0.3))
+    assert abs((inner == 0).float().mean().item() - 0.7) < 0.03

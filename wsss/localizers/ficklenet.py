@@ -92,8 +92,9 @@ class FickleNet(CAM):
                       "description": "a selection fires at u when its max-normalised Grad-CAM exceeds this"},
         "chunk": {"type": "integer", "minimum": 1, "default": 50, "description": "selections per batch (memory)"},
         "stochastic": {"type": "boolean", "default": True, "description": "false: one pass without dropout (ablation)"},
-        "sampler": {"enum": ["counts", "masks"], "default": "masks",
-                    "description": "masks: draw the full masks; counts (gradcam mean only, where it is exact): "
+        "sampler": {"enum": ["kept", "masks", "counts"], "default": "kept",
+                    "description": "kept: draw the kept units' positions only (exact law, ~1/(1-p) less work); "
+                                   "masks: draw the full masks; counts (gradcam mean only, where it is exact): "
                                    "draw each selection's kept-unit counts per (channel, tap), all a mean "
                                    "Grad-CAM depends on (same law, fast)"},
         "gradcam": {"enum": ["elementwise", "mean"], "default": "elementwise",

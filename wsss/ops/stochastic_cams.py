@@ -12,10 +12,13 @@ The backbone runs once per image; the N selections run as batches of `chunk` who
 in closed form (FickleNet.grad_cams_batched). A selection's Grad-CAM needs of its mask only the
 kept-unit count of each (channel, kernel tap); sampler "counts" draws those counts directly
 (FickleNet.sample_taps: the same law as counting a drawn mask, with h*w times fewer random
-numbers), sampler "masks" draws every mask in full. `naive=True` is the reference: one full forward
-pass, backbone included, and an autograd Grad-CAM per selection. With sampler "masks", masks are
-drawn from one generator in selection order, so the batched and naive paths see the same selections
-and give the same maps (tested); sampler "counts" gives maps of the same distribution.
+numbers). The element-wise Grad-CAM needs every unit: sampler "kept" (default) draws the positions
+of the kept units only (FickleNet.sample_kept, exact law; kept_grad_cams sums them: about 10x less
+work at p = 0.9 than the dense masks on a CPU, bench/ficklenet_speed.py), sampler "masks" draws
+every mask in full. `naive=True` is the reference: one full forward pass, backbone included, and an
+autograd Grad-CAM per selection. With samplers "kept" and "masks" the selections are drawn from one
+generator in selection order, so the batched and naive paths see the same selections and give the
+same maps (tested); sampler "counts" gives maps of the same distribution.
 
 Aggregation (FickleNet): every Grad-CAM is divided by its own max; pixel u belongs to class c if
 the map of c exceeds the threshold in ANY of the N selections, i.e. if the max over selections
@@ -57,36 +60,75 @@ def elementwise_grad_cams(model, f: torch.Tensor, class_idx, masks: torch.Tensor
     return F.relu(cams / (h * w)).detach()
 
 
+def kept_grad_cams(model, f: torch.Tensor, class_idx, kept: list) -> torch.Tensor:
+    """elementwise_grad_cams of the selections whose kept units are `kept` (FickleNet.sample_kept), from
+    the kept units alone: (n, K, h, w).
+
+    A kept unit (channel ch, tap t) landing on u adds W[K, ch, t] * f[ch, u] / (1-p) to the map at u
+    (location dropout: its tap's whole score, summed over channels); the preserved centres add the
+    plain CAM term. So the cost follows the (1-p) share of kept units, not the n*c*h*w*k*k masks."""
+    _, c, h, w = f.shape
+    q, taps = 1 - model.p, model.dropped_taps()
+    weight = model.classifier.weight[class_idx].flatten(2)                  # (K, c, k*k)
+    _, valid = model.landed_windows(h, w, f.device)                        # (h*w, T)
+    fu = f[0].reshape(c, h * w)
+    spec = "Kct,cu->uctK" if model.unit_channels(f) == c else "Kct,cu->utK"
+    per_unit = torch.einsum(spec, weight[:, :, taps], fu)                  # (h*w, [c,] T, K)
+    shape = (h * w, -1, len(taps), 1) if per_unit.dim() == 4 else (h * w, len(taps), 1)
+    per_unit = (per_unit * valid.view(shape) / q).reshape(-1, len(class_idx))
+    units = per_unit.shape[0] // (h * w)                                   # J: units per landed position
+    sums = f.new_zeros(len(kept), h * w, len(class_idx))
+    for s, pos in enumerate(kept):
+        sums[s].index_add_(0, pos // units, per_unit[pos])
+    cams = sums.transpose(1, 2)
+    if model.center_preserving:
+        centre = (model.k // 2) * model.k + model.k // 2
+        cams = cams + (weight[:, :, centre] @ fu)[None]
+    return F.relu(cams / (h * w)).reshape(len(kept), len(class_idx), h, w).detach()
+
+
+SAMPLERS = ("kept", "masks", "counts")
+
+
 def localization(model, x: torch.Tensor, class_ids, n: int, threshold: float, chunk: int = 50,
-                 generator=None, naive: bool = False, sampler: str = "masks", gradcam: str = "elementwise"):
+                 generator=None, naive: bool = False, sampler: str = "kept", gradcam: str = "elementwise"):
     """x (1, 3, H, W) -> (max over selections (K, H, W), fraction of selections firing (K, H, W)), numpy.
 
     class_ids are 1-based; a selection's maps are its per-class Grad-CAMs, each divided by its max.
-    sampler: "counts" or "masks" (see the module docstring); the naive reference always draws masks.
-    gradcam: "mean" (the standard Grad-CAM) or "elementwise" (elementwise_grad_cams; needs the masks)."""
-    if sampler not in ("counts", "masks"):
-        raise ValueError(f"sampler must be 'counts' or 'masks', got {sampler!r}")
-    if gradcam == "elementwise" and sampler != "masks":
-        raise ValueError("the elementwise Grad-CAM depends on where units are dropped: it needs sampler 'masks' "
-                         "(cams.fickle.sampler: masks); the tap-count sampler is exact only for gradcam 'mean'")
+    sampler (see the module docstring): "kept" (FickleNet.sample_kept), "masks" (FickleNet.masks) or
+    "counts" (gradcam "mean" only); the naive reference draws the same selections as the batched path
+    for "kept" and "masks" and densifies them. gradcam: "elementwise" or "mean"."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    if gradcam == "elementwise" and sampler == "counts":
+        raise ValueError("the elementwise Grad-CAM depends on where units are dropped: it needs sampler 'kept' or "
+                         "'masks' (cams.fickle.sampler); the tap-count sampler is exact only for gradcam 'mean'")
     idx = [c - 1 for c in class_ids]
     size = x.shape[-2:]
     best = torch.zeros(len(idx), *size, device=x.device)   # accumulated where the maps are computed:
     fired = torch.zeros(len(idx), *size, device=x.device)  # one transfer per image, not per chunk
     with torch.no_grad():
         f = model.feature_map(x)
+
+    def draw(m):
+        if sampler == "kept":
+            return model.kept_masks(model.sample_kept(m, f, generator), f)
+        return model.masks(m, f, generator)
+
     for start in range(0, n, 1 if naive else chunk):
         m = 1 if naive else min(chunk, n - start)
         if naive:
             with torch.no_grad():
                 f = model.feature_map(x)  # the whole network again, as N sequential passes would
-            cams = model.grad_cams(f, idx, model.masks(m, f, generator), elementwise=gradcam == "elementwise")
+            cams = model.grad_cams(f, idx, draw(m), elementwise=gradcam == "elementwise")
+        elif gradcam == "elementwise" and sampler == "kept":
+            cams = kept_grad_cams(model, f, idx, model.sample_kept(m, f, generator))
         elif gradcam == "elementwise":
-            cams = elementwise_grad_cams(model, f, idx, model.masks(m, f, generator))
-        elif sampler == "masks":
-            cams = model.grad_cams_batched(f, idx, model.masks(m, f, generator))
-        else:
+            cams = elementwise_grad_cams(model, f, idx, draw(m))
+        elif sampler == "counts":
             cams = model.grad_cams_batched(f, idx, taps=model.sample_taps(m, f, generator))
+        else:
+            cams = model.grad_cams_batched(f, idx, draw(m))
         maps = _normalised(cams, size).float()
         best = torch.maximum(best, maps.amax(0))
         fired += (maps > threshold).sum(0)
