@@ -244,32 +244,41 @@ def test_bernoulli_positions_are_a_bernoulli_process():
     assert abs(torch.corrcoef(torch.stack([hit[:-1], hit[1:]]))[0, 1].item()) < 0.02
     assert torch.equal(bernoulli_positions(7, 1.0, g), torch.arange(7))
     assert len(bernoulli_positions(7, 0.0, g)) == 0
-    lengths = [len(bernoulli_positions(10, 0.5, g)) for _ in range(2000)]  # short draws: the extension loop
-    assert abs(sum(lengths) / 2000 - 5) < 0.15
+    # batches of 1-2 gaps: every draw runs the loop that continues from the last arrival
+    short = torch.zeros(3000, 12)
+    for i in range(3000):
+        pos = bernoulli_positions(12, 0.3, g, batch=2)
+        assert (pos.diff() > 0).all() and (pos < 12).all()
+        short[i, pos] = 1
+    assert (short.mean(0) - 0.3).abs().max() < 4 * (0.3 * 0.7 / 3000) ** 0.5
+    assert torch.corrcoef(short.t()).triu(1).abs().max() < 0.08
 
 
 @pytest.mark.parametrize("dropout", ["unit", "location"])
 @pytest.mark.parametrize("center_preserving", [True, False])
-def test_kept_units_give_the_element_wise_grad_cam_of_their_masks(dropout, center_preserving):
+@pytest.mark.parametrize("k", [3, 5])
+def test_kept_units_give_the_element_wise_grad_cam_of_their_masks(dropout, center_preserving, k):
     """kept_grad_cams from the kept units alone = the dense closed form = autograd, on the same selections;
     the densified masks keep the centre, scale kept units by 1/(1-p) and drop at rate p."""
     from wsss.ops.stochastic_cams import elementwise_grad_cams, kept_grad_cams
-    net = _net(p=0.7, dropout=dropout, center_preserving=center_preserving)
-    f = torch.rand(1, 16, 5, 6)
+    net = _net(p=0.7, dropout=dropout, center_preserving=center_preserving, kernel=k)
+    f = torch.rand(1, 16, 5 + k - 3, 6 + k - 3)
     kept = net.sample_kept(40, f, torch.Generator().manual_seed(3))
     masks = net.kept_masks(kept, f)
-    assert masks.shape == (40, 1 if dropout == "location" else 16, 15, 18)
+    h, w, r = f.shape[2], f.shape[3], k // 2
+    assert masks.shape == (40, 1 if dropout == "location" else 16, h * k, w * k)
     fast = kept_grad_cams(net, f, [0, 2], kept)
     assert fast.max() > 0
     assert torch.allclose(fast, elementwise_grad_cams(net, f, [0, 2], masks), atol=1e-6)
     assert torch.allclose(fast[:3], net.grad_cams(f, [0, 2], masks[:3], elementwise=True), atol=1e-6)
-    units = masks.view(40, -1, 5, 3, 6, 3)
+    units = masks.view(40, -1, h, k, w, k)
+    assert torch.all(units[:, :, 0, :r] == 0) and torch.all(units[:, :, :, :, -1, r + 1:] == 0)  # land in padding
     if center_preserving:
-        assert torch.all(units[:, :, :, 1, :, 1] == 1)
-    inner = units[:, :, 1:4, :, 1:5, :]  # windows whose every unit lands inside the map
+        assert torch.all(units[:, :, :, r, :, r] == 1)
+    inner = units[:, :, r:h - r, :, r:w - r, :]  # windows whose every unit lands inside the map
     if center_preserving:
         inner = inner.clone()
-        inner[:, :, :, 1, :, 1] = float("nan")
+        inner[:, :, :, r, :, r] = float("nan")
         inner = inner[~inner.isnan()]
     assert torch.allclose(inner[inner > 0], torch.tensor(1 / 0.3))
     assert abs((inner == 0).float().mean().item() - 0.7) < 0.03

@@ -63,10 +63,12 @@ def selection_masks(n: int, c: int, h: int, w: int, k: int, p: float, center_pre
     return mask
 
 
-def bernoulli_positions(length: int, q: float, generator=None, device="cpu") -> torch.Tensor:
+def bernoulli_positions(length: int, q: float, generator=None, device="cpu", batch: int | None = None) -> torch.Tensor:
     """Sorted positions in [0, length) each present independently with probability q: the arrivals of a
     Bernoulli process, drawn as geometric gaps (floor(log U / log(1 - q)) + 1, U uniform on (0, 1]) in
-    float64, so about q * length random numbers instead of length."""
+    float64, so about q * length random numbers instead of length. Gaps come in batches (default:
+    their expected count + 6 sd + 16); when a batch falls short of the end, the next continues from
+    the last arrival (the process has no memory)."""
     if q >= 1:
         return torch.arange(length, device=device)
     if q <= 0 or length == 0:
@@ -75,7 +77,7 @@ def bernoulli_positions(length: int, q: float, generator=None, device="cpu") -> 
     parts, start = [], 0
     while start < length:
         rest = length - start
-        m = int(q * rest + 6 * (rest * q * (1 - q)) ** 0.5) + 16  # enough gaps to pass the end, almost always
+        m = batch or int(q * rest + 6 * (rest * q * (1 - q)) ** 0.5) + 16  # enough to pass the end, almost always
         u = torch.rand(m, dtype=torch.float64, generator=generator, device=device)
         gaps = torch.floor(torch.log1p(-u) / log_miss).long() + 1  # 1 - u in (0, 1]
         pos = start - 1 + torch.cumsum(gaps, 0)

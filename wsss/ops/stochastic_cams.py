@@ -16,9 +16,11 @@ numbers). The element-wise Grad-CAM needs every unit: sampler "kept" (default) d
 of the kept units only (FickleNet.sample_kept, exact law; kept_grad_cams sums them: about 10x less
 work at p = 0.9 than the dense masks on a CPU, bench/ficklenet_speed.py), sampler "masks" draws
 every mask in full. `naive=True` is the reference: one full forward pass, backbone included, and an
-autograd Grad-CAM per selection. With samplers "kept" and "masks" the selections are drawn from one
-generator in selection order, so the batched and naive paths see the same selections and give the
-same maps (tested); sampler "counts" gives maps of the same distribution.
+autograd Grad-CAM per selection. Sampler "kept" draws each selection on its own, so the batched
+and naive paths see the same selections and give the same maps (tested), on any device; "masks"
+does so on the CPU (CUDA's Philox stream depends on the chunk size); "counts" gives maps of the same
+distribution. The kept sampler's gain was measured on a CPU; on CUDA it synchronises with the host
+twice per selection, and the dense masks may be as fast there.
 
 Aggregation (FickleNet): every Grad-CAM is divided by its own max; pixel u belongs to class c if
 the map of c exceeds the threshold in ANY of the N selections, i.e. if the max over selections
@@ -69,7 +71,7 @@ def kept_grad_cams(model, f: torch.Tensor, class_idx, kept: list) -> torch.Tenso
     plain CAM term. So the cost follows the (1-p) share of kept units, not the n*c*h*w*k*k masks."""
     _, c, h, w = f.shape
     q, taps = 1 - model.p, model.dropped_taps()
-    weight = model.classifier.weight[class_idx].flatten(2)                  # (K, c, k*k)
+    weight = model.classifier.weight[class_idx].detach().flatten(2)         # (K, c, k*k)
     _, valid = model.landed_windows(h, w, f.device)                        # (h*w, T)
     fu = f[0].reshape(c, h * w)
     spec = "Kct,cu->uctK" if model.unit_channels(f) == c else "Kct,cu->utK"
@@ -84,7 +86,7 @@ def kept_grad_cams(model, f: torch.Tensor, class_idx, kept: list) -> torch.Tenso
     if model.center_preserving:
         centre = (model.k // 2) * model.k + model.k // 2
         cams = cams + (weight[:, :, centre] @ fu)[None]
-    return F.relu(cams / (h * w)).reshape(len(kept), len(class_idx), h, w).detach()
+    return F.relu(cams / (h * w)).reshape(len(kept), len(class_idx), h, w)
 
 
 SAMPLERS = ("kept", "masks", "counts")
