@@ -20,6 +20,23 @@ def test_default_config_is_valid(cfg):
     assert experiment_config(cfg, "gradcam")["cams"]["method"] == "gradcam"
 
 
+@pytest.mark.parametrize("override", sorted(p.name for p in (REPO / "workflow" / "configs").glob("*.yaml")))
+def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
+    """Each workflow/configs/*.yaml merged over config.yaml as Snakemake merges --configfile files
+    (recursively) passes the checks the Snakefile runs."""
+    from wsss.config import with_fullsup
+
+    def merge(base, extra):
+        for k, v in extra.items():
+            base[k] = merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+        return base
+
+    merged = merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / override).read_text()))
+    with_fullsup(with_ablations(validate(merged)))
+    for name in merged["experiments"]:
+        experiment_config(merged, name)
+
+
 @pytest.mark.parametrize("path,value,needle", [
     (("classifier", "backbone"), "vgg19", "classifier.backbone"),
     (("segmentation", "rounds"), 0, "segmentation.rounds"),
