@@ -24,14 +24,9 @@ def test_default_config_is_valid(cfg):
 def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
     """Each workflow/configs/*.yaml merged over config.yaml as Snakemake merges --configfile files
     (recursively) passes the checks the Snakefile runs."""
-    from wsss.config import with_fullsup
+    from wsss.config import deep_merge, with_fullsup
 
-    def merge(base, extra):
-        for k, v in extra.items():
-            base[k] = merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
-        return base
-
-    merged = merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / override).read_text()))
+    merged = deep_merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / override).read_text()))
     with_fullsup(with_ablations(validate(merged)))
     for name in merged["experiments"]:
         experiment_config(merged, name)

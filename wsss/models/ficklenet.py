@@ -168,10 +168,14 @@ class FickleNet(BackboneNet):
             taps[:, :, self.k // 2, self.k // 2] = v[:, :, self.k // 2, self.k // 2]
         return taps.expand(n, c, self.k, self.k).to(f.dtype)
 
+    @property
+    def centre_tap(self) -> int:
+        """The window centre's kernel tap, a*k + b."""
+        return (self.k // 2) * self.k + self.k // 2
+
     def dropped_taps(self) -> list[int]:
         """Kernel taps (a*k + b) whose units are random: all of them, or all but the preserved centre."""
-        centre = (self.k // 2) * self.k + self.k // 2
-        return [t for t in range(self.k * self.k) if not (self.center_preserving and t == centre)]
+        return [t for t in range(self.k * self.k) if not (self.center_preserving and t == self.centre_tap)]
 
     def unit_channels(self, f) -> int:
         """Channels with their own unit at a (position, tap): c, or 1 for location dropout (shared)."""

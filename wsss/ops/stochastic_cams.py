@@ -74,18 +74,17 @@ def kept_grad_cams(model, f: torch.Tensor, class_idx, kept: list) -> torch.Tenso
     weight = model.classifier.weight[class_idx].detach().flatten(2)         # (K, c, k*k)
     _, valid = model.landed_windows(h, w, f.device)                        # (h*w, T)
     fu = f[0].reshape(c, h * w)
-    spec = "Kct,cu->uctK" if model.unit_channels(f) == c else "Kct,cu->utK"
-    per_unit = torch.einsum(spec, weight[:, :, taps], fu)                  # (h*w, [c,] T, K)
-    shape = (h * w, -1, len(taps), 1) if per_unit.dim() == 4 else (h * w, len(taps), 1)
-    per_unit = (per_unit * valid.view(shape) / q).reshape(-1, len(class_idx))
-    units = per_unit.shape[0] // (h * w)                                   # J: units per landed position
+    per_unit = torch.einsum("Kct,cu->uctK", weight[:, :, taps], fu)        # (h*w, c, T, K)
+    if model.unit_channels(f) == 1:                                        # location: one unit for all channels
+        per_unit = per_unit.sum(1, keepdim=True)
+    per_unit = (per_unit * valid[:, None, :, None] / q).reshape(-1, len(class_idx))
+    per_position = per_unit.shape[0] // (h * w)                            # J: units per landed position
     sums = f.new_zeros(len(kept), h * w, len(class_idx))
     for s, pos in enumerate(kept):
-        sums[s].index_add_(0, pos // units, per_unit[pos])
+        sums[s].index_add_(0, pos // per_position, per_unit[pos])
     cams = sums.transpose(1, 2)
     if model.center_preserving:
-        centre = (model.k // 2) * model.k + model.k // 2
-        cams = cams + (weight[:, :, centre] @ fu)[None]
+        cams = cams + (weight[:, :, model.centre_tap] @ fu)[None]
     return F.relu(cams / (h * w)).reshape(len(kept), len(class_idx), h, w)
 
 
