@@ -81,3 +81,57 @@ def test_a_new_plugin_module_changes_its_registry_users(tree):
     after = hashes(tree)
     assert before["extract_cams"] != after["extract_cams"] and before["train_classifier"] != after["train_classifier"]
     assert before["evaluate"] == after["evaluate"]
+
+
+CAM_ONLY = (("wsss.localizers", ("wsss.localizers.cam",)),)
+
+
+def test_a_narrowed_hash_counts_only_the_jobs_plugin(tree):
+    """A CAM classifier's hash (narrowed to wsss.localizers.cam) ignores the other localizers: editing
+    FickleNet or adding a localizer retrains no CAM classifier; editing CAM or the shared base does."""
+    def h():
+        closure.cache_clear()
+        return code_hash("stages.train_classifier", tree, CAM_ONLY)
+
+    def edit(module):
+        with open(tree / module, "a") as f:
+            f.write("\n# edited\n")
+
+    before, full = h(), code_hash("stages.train_classifier", tree)
+    edit("wsss/localizers/ficklenet.py")
+    (tree / "wsss" / "localizers" / "my_localizer.py").write_text("X = 1\n")
+    assert h() == before and code_hash("stages.train_classifier", tree) != full  # the full hash still moves
+    edit("wsss/localizers/cam.py")
+    after_cam = h()
+    assert after_cam != before
+    edit("wsss/localizers/base.py")
+    assert h() != after_cam
+    edit("wsss/models/backbones.py")  # shared code outside the plug-in package is never narrowed
+    assert h() != after_cam
+
+
+def test_a_narrowed_closure_follows_the_plugins_own_imports():
+    mdc = {str(p.relative_to(REPO)) for p in closure("stages.train_classifier", REPO,
+                                                      (("wsss.localizers", ("wsss.localizers.mdc",)),))}
+    assert {"wsss/localizers/mdc.py", "wsss/localizers/cam.py", "wsss/localizers/base.py", "wsss/models/mdc_net.py"} <= mdc
+    assert not {"wsss/localizers/spn.py", "wsss/localizers/ficklenet.py", "wsss/models/ficklenet.py"} & mdc
+    none = {str(p.relative_to(REPO)) for p in closure("stages.refine_cams", REPO, (("wsss.refiners", ()),))}
+    assert "wsss/refiners/__init__.py" in none and not {"wsss/refiners/random_walk.py", "wsss/refiners/irn.py"} & none
+
+
+def test_the_plan_names_each_experiments_plugins():
+    import yaml
+
+    from wsss.config import experiment_config, validate, with_ablations, with_fullsup
+    from wsss.plan import Plan
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    with_fullsup(with_ablations(validate(config)))
+    plan = Plan(config, {name: experiment_config(config, name) for name in config["experiments"]})
+    every = ["wsss.localizers", "wsss.segmenters", "wsss.losses", "wsss.refiners"]
+    assert dict(plan.plugins("spn", every)) == {
+        "wsss.localizers": ("wsss.localizers.spn",), "wsss.segmenters": ("wsss.segmenters.decouplednet",),
+        "wsss.losses": ("wsss.losses.decoupled",), "wsss.refiners": ()}
+    assert dict(plan.plugins("cam_rw", every))["wsss.refiners"] == ("wsss.refiners.random_walk",)
+    assert plan.plugins("ficklenet", ["wsss.losses"]) == (("wsss.losses", ("wsss.losses.dsrg",)),)
+    assert plan.plugins("cam", ["wsss.segmenters"]) == (("wsss.segmenters", ("wsss.segmenters.deeplab",)),)

@@ -88,6 +88,19 @@ class Plan:
     def localizer(self, exp: str):
         return get_localizer(self.experiments[exp]["classifier"]["method"])
 
+    def plugins(self, exp: str, packages) -> tuple:
+        """The plug-in modules exp runs in each of `packages` (wsss.codehash narrows a job's hash to them):
+        ((package, (module,)), ...); a package exp uses none of (no refiner) maps to ()."""
+        from wsss.losses import get_loss
+        from wsss.refiners import get_refiner
+        from wsss.segmenters import get_segmenter
+
+        e = self.experiments[exp]
+        chosen = {"wsss.localizers": self.localizer(exp), "wsss.segmenters": get_segmenter(e["segmentation"]["arch"]),
+                  "wsss.losses": get_loss(e["segmentation"]["loss"]),
+                  "wsss.refiners": get_refiner(self.refiner(exp)) if self.refiner(exp) else None}
+        return tuple((pkg, (type(chosen[pkg]).__module__,) if chosen[pkg] is not None else ()) for pkg in packages)
+
     def rounds(self, exp: str) -> list[int]:
         return list(range(1, self.experiments[exp]["segmentation"]["rounds"] + 1))
 

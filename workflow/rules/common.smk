@@ -40,9 +40,17 @@ def one_of(keys):
 FEATURE_SETS = {PLAN.features_key(exp): exp for exp in EXPERIMENTS if PLAN.features_key(exp)}
 
 
-def code_hash(stage):
-    """Hash of the import closure of stages.<stage>: a param, so code edits rerun exactly its jobs."""
-    return module_hash(f"stages.{stage}")
+def code_hash(stage, exp_of=None, packages=()):
+    """Hash of the import closure of stages.<stage>: a param, so code edits rerun exactly its jobs.
+    With exp_of (wildcards -> the experiment a job serves), the plug-in packages in `packages` count only
+    the plug-ins that experiment runs (wsss.codehash): a new localizer retrains no other's classifier.
+    Name only packages whose plug-in the job's output key fixes (a classifier key fixes its localizer)."""
+    if exp_of is None:
+        return module_hash(f"stages.{stage}")
+    return lambda wc: module_hash(f"stages.{stage}", plugins=PLAN.plugins(exp_of(wc), packages))
+
+
+SEGMENTATION_PLUGINS = ["wsss.segmenters", "wsss.losses"]  # a round's path names its experiment: arch and loss
 
 
 def settings(exp, section):

@@ -10,7 +10,7 @@ rule extract_cams:
         shards=SHARDS["train"],
         superpixels=lambda wc, input: superpixel_args(input, CAM_SETS[wc.cams], inference=True),
         device=config["device"],
-        code=code_hash("extract_cams"),
+        code=code_hash("extract_cams", lambda wc: CAM_SETS[wc.cams], ["wsss.localizers"]),
     log: f"{LOGS}/cams/{{cams}}/{{shard}}.log",
     wildcard_constraints: cams=one_of(CAM_SETS)
     cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")

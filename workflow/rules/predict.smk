@@ -24,7 +24,7 @@ rule predict_train:
         crf=crf_flag,
         scales=lambda wc: " ".join(map(str, EXPERIMENTS[wc.exp]["segmentation"]["predict_scales"])),
         device=config["device"],
-        code=code_hash("predict"),
+        code=code_hash("predict", lambda wc: wc.exp, SEGMENTATION_PLUGINS),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_train_{{shard}}.log",
     benchmark: path("predict_bench", split="train")
     threads: 2
@@ -45,7 +45,7 @@ rule predict_val:
         crf=crf_flag,
         scales=lambda wc: " ".join(map(str, EXPERIMENTS[wc.exp]["segmentation"]["predict_scales"])),
         device=config["device"],
-        code=code_hash("predict"),
+        code=code_hash("predict", lambda wc: wc.exp, SEGMENTATION_PLUGINS),
     log: f"{LOGS}/{{exp}}/predict/round{{r}}_val_{{shard}}.log",
     benchmark: path("predict_bench", split="val")
     threads: 2

@@ -18,7 +18,7 @@ rule train_refiner:
         device=config["device"],
         seed=config["seed"],
         precision=config["compute"]["precision"],
-        code=code_hash("train_refiner"),
+        code=code_hash("train_refiner", lambda wc: REFINED_SETS[wc.cams], ["wsss.refiners"]),
     log: f"{LOGS}/refiners/{{cams}}/train_refiner.log",
     benchmark: path("refiner_bench")
     wildcard_constraints: cams=one_of(REFINED_SETS)
@@ -46,7 +46,7 @@ rule refine_cams:
         method=lambda wc: PLAN.refiner(REFINED_SETS[wc.cams]),
         shards=SHARDS["train"],
         device=config["device"],
-        code=code_hash("refine_cams"),
+        code=code_hash("refine_cams", lambda wc: REFINED_SETS[wc.cams], ["wsss.refiners"]),
     log: f"{LOGS}/cams/{{cams}}/{{shard}}.log",
     wildcard_constraints: cams=one_of(REFINED_SETS)
     threads: 2

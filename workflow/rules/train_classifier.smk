@@ -20,7 +20,7 @@ rule train_classifier:
         device=config["device"],
         precision=config["compute"]["precision"],  # changes numbers: a param (reruns, cache key)
         seed=config["seed"],
-        code=code_hash("train_classifier"),
+        code=code_hash("train_classifier", lambda wc: CLASSIFIERS[wc.clf], ["wsss.localizers"]),
     log: f"{LOGS}/classifiers/{{clf}}/train_classifier.log",
     cache: OUTPUT_CACHE  # between workflows: SNAKEMAKE_OUTPUT_CACHE and --cache (README "Shared artifacts")
     threads: 8

@@ -15,7 +15,7 @@ rule train_segmentation:
         device=config["device"],
         precision=config["compute"]["precision"],  # changes numbers: a param (reruns, cache key)
         seed=config["seed"],
-        code=code_hash("train_segmentation"),
+        code=code_hash("train_segmentation", lambda wc: wc.exp, SEGMENTATION_PLUGINS),
     log: f"{LOGS}/{{exp}}/train_segmentation/round{{r}}.log",
     benchmark: path("segmentation_bench")
     threads: 8
