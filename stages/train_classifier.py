@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from wsss import cli
-from wsss.codehash import code_hash
+from wsss.codehash import code_hash, plugins_of
 from wsss.data.dataset import Index
 from wsss.data.spn_data import DEFAULT_SIZES
 from wsss.device import pick_device
@@ -79,7 +79,7 @@ def run(args):
     t0 = time.time()
     run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
                          seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
-                         data=files_digest([args.index, *args.superpixels, *args.features]), code=code_hash("stages.train_classifier"))
+                         data=files_digest([args.index, *args.superpixels, *args.features]), code=code_hash("stages.train_classifier", plugins=plugins_of(localizer)))
     rows = fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
                desc="classifier", log_path=args.log, run_id=run_id, schedule=settings)
     m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],

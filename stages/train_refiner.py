@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from wsss import cli
-from wsss.codehash import code_hash
+from wsss.codehash import code_hash, plugins_of
 from wsss.data.dataset import Index
 from wsss.device import pick_device
 from wsss.io.files import write_json
@@ -58,7 +58,7 @@ def run(args):
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     run_id = fingerprint(refiner=args.refiner, settings=settings, epochs=epochs, crop=args.crop, seed=args.seed,
                          split=args.split, data=files_digest([args.index, *args.cams]),
-                         code=code_hash("stages.train_refiner"))
+                         code=code_hash("stages.train_refiner", plugins=plugins_of(refiner)))
     t0 = time.time()
     rows = fit(model, make_loader, refiner.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
                desc=args.refiner, log_path=args.log, run_id=run_id, schedule=settings)

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from wsss import cli
-from wsss.codehash import code_hash
+from wsss.codehash import code_hash, plugins_of
 from wsss.data.augmented import AugmentedImages
 from wsss.data.dataset import Index
 from wsss.device import pick_device
@@ -24,7 +24,7 @@ from wsss.io.files import IGNORE, PAD, read_json, write_json
 from wsss.io.labels import label_paths
 from wsss.losses import get_loss
 from wsss.plots import loss_curve
-from wsss.segmenters import build_segmenter
+from wsss.segmenters import build_segmenter, get_segmenter
 from wsss.training import (
     drop_resume,
     files_digest,
@@ -99,7 +99,8 @@ def run(args):
     epochs = cli.epochs_for(args, make_loader)
     run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
                          seed=args.seed, ids=ids, data=files_digest([args.index, *(labels[i] for i in ids)]),
-                         code=code_hash("stages.train_segmentation"))
+                         code=code_hash("stages.train_segmentation", plugins=plugins_of(
+                             get_segmenter(settings["arch"]), get_loss(settings["loss"]))))
     rows = fit(model, make_loader, step, opt, epochs=epochs,
                device=dev, work_dir=work, seed=args.seed, desc="segmentation", log_path=args.log, run_id=run_id,
                schedule=settings)

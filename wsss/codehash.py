@@ -90,3 +90,9 @@ def code_hash(module: str, root: Path = ROOT, plugins: tuple = ()) -> str:
         h.update(str(f.relative_to(root)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
+
+
+def plugins_of(*entries) -> tuple:
+    """The `plugins` narrowing for registry entries (a localizer, a segmenter, a loss...): each entry's
+    package -> its module, e.g. ((wsss.localizers, (wsss.localizers.cam,)),)."""
+    return tuple((type(e).__module__.rpartition(".")[0], (type(e).__module__,)) for e in entries)

@@ -12,6 +12,7 @@ from pathlib import Path
 from wsss.config import fullsup_name, method_settings
 from wsss.data import voc
 from wsss.data.dataset import n_shards
+from wsss.codehash import plugins_of
 from wsss.localizers import get_localizer
 
 PATHS = {
@@ -96,10 +97,10 @@ class Plan:
         from wsss.segmenters import get_segmenter
 
         e = self.experiments[exp]
-        chosen = {"wsss.localizers": self.localizer(exp), "wsss.segmenters": get_segmenter(e["segmentation"]["arch"]),
-                  "wsss.losses": get_loss(e["segmentation"]["loss"]),
-                  "wsss.refiners": get_refiner(self.refiner(exp)) if self.refiner(exp) else None}
-        return tuple((pkg, (type(chosen[pkg]).__module__,) if chosen[pkg] is not None else ()) for pkg in packages)
+        runs = [self.localizer(exp), get_segmenter(e["segmentation"]["arch"]), get_loss(e["segmentation"]["loss"])]
+        runs += [get_refiner(self.refiner(exp))] if self.refiner(exp) else []
+        chosen = dict(plugins_of(*runs))
+        return tuple((pkg, chosen.get(pkg, ())) for pkg in packages)
 
     def rounds(self, exp: str) -> list[int]:
         return list(range(1, self.experiments[exp]["segmentation"]["rounds"] + 1))

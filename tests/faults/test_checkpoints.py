@@ -126,7 +126,7 @@ def test_stage_rerun_with_new_settings_or_code_matches_a_clean_run(tmp_path, cap
 
     with pytest.raises(OSError):
         run(work, 0.01, tmp_path / "blocked" / "m.json")  # same settings, dies again ...
-    monkeypatch.setattr(train_classifier, "code_hash", lambda module: "edited")  # ... then the code changes
+    monkeypatch.setattr(train_classifier, "code_hash", lambda module, **narrowing: "edited")  # ... then the code changes
     again = run(work, 0.01, tmp_path / "m.json")
     assert "belongs to other settings" in capsys.readouterr().out
     assert all(torch.equal(clean[k], again[k]) for k in clean)
