@@ -9,10 +9,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from wsss.codehash import plugins_of
 from wsss.config import fullsup_name, method_settings
 from wsss.data import voc
 from wsss.data.dataset import n_shards
-from wsss.codehash import plugins_of
 from wsss.localizers import get_localizer
 
 PATHS = {

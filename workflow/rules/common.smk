@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shlex
+from functools import lru_cache
 from pathlib import Path
 
 from wsss.codehash import code_hash as module_hash
@@ -47,7 +48,13 @@ def code_hash(stage, exp_of=None, packages=()):
     Name only packages whose plug-in the job's output key fixes (a classifier key fixes its localizer)."""
     if exp_of is None:
         return module_hash(f"stages.{stage}")
-    return lambda wc: module_hash(f"stages.{stage}", plugins=PLAN.plugins(exp_of(wc), packages))
+    return lambda wc: narrowed_hash(stage, PLAN.plugins(exp_of(wc), packages))
+
+
+@lru_cache(maxsize=None)
+def narrowed_hash(stage, plugins):
+    """Once per (stage, plug-ins), not once per job: each hash reads its whole closure from disk."""
+    return module_hash(f"stages.{stage}", plugins=plugins)
 
 
 SEGMENTATION_PLUGINS = ["wsss.segmenters", "wsss.losses"]  # a round's path names its experiment: arch and loss
