@@ -282,3 +282,30 @@ def test_kept_units_give_the_element_wise_grad_cam_of_their_masks(dropout, cente
         inner = inner[~inner.isnan()]
     assert torch.allclose(inner[inner > 0], torch.tensor(1 / 0.3))
     assert abs((inner == 0).float().mean().item() - 0.7) < 0.03
+
+
+@pytest.mark.parametrize("per_selection", [True, False])
+def test_aggregate_folds_each_selection_as_the_slow_reference(per_selection):
+    """aggregate (one selection at a time, or the batch at once) = a plain loop over selections: the
+    running max of each selection's upsampled maps divided by their own max, and the firing count."""
+    import torch.nn.functional as F
+
+    from wsss.ops.stochastic_cams import aggregate
+    g = torch.Generator().manual_seed(4)
+    cams = torch.rand(7, 3, 5, 6, generator=g) * torch.rand(7, 3, 1, 1, generator=g) * 4
+    cams[2, 1] = 0  # a selection whose map of one class is empty: divided by the floor, not by 0
+    best, fired = torch.full((3, 20, 24), 0.05), torch.ones(3, 20, 24)  # folded into what came before
+    aggregate(cams, (20, 24), 0.6, best, fired, per_selection=per_selection)
+    want_best, want_fired = torch.full((3, 20, 24), 0.05), torch.ones(3, 20, 24)
+    for s in range(7):
+        for c in range(3):
+            up = F.interpolate(cams[s:s + 1, c:c + 1], size=(20, 24), mode="bilinear", align_corners=False)[0, 0]
+            m = up / max(up.max().item(), 1e-5)
+            want_best[c] = torch.maximum(want_best[c], m)
+            want_fired[c] += (m > 0.6).float()
+    assert torch.allclose(best, want_best, atol=1e-6)
+    assert torch.equal(fired, want_fired)
+    assert fired.max() > 2 and fired.min() == 1 and best.max() == 1  # some pixels fire often, some never
+    at_max = torch.zeros(3, 20, 24)
+    aggregate(cams, (20, 24), 1.0, best, at_max, per_selection=per_selection)
+    assert at_max.sum() == 0  # a normalised map reaches 1 at its max and never exceeds it: strictly above
