@@ -10,7 +10,8 @@ the threshold that is the union of the mined regions, the paper's object regions
 Departures: the steps are trained JOINTLY (online), each on the erasure of the earlier steps' current
 maps, in one schedule (the paper trains them one after another, 5 epochs each, on VGG16); threshold 0.5
 of the max chosen a priori (the paper: "a threshold"); no saliency map for the background (the
-pseudo-label rule's threshold decides it); PSL (its segmentation learning) is not built.
+pseudo-label rule's threshold decides it). PSL, its segmentation learning, is the `psl` loss
+(wsss/losses/psl.py, experiment `ae_psl`).
 """
 from __future__ import annotations
 
