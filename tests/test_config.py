@@ -32,6 +32,18 @@ def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
         experiment_config(merged, name)
 
 
+def test_voc_ablations_layer_restores_every_ablation_of_the_base_config(cfg):
+    """voc12-subset-ficklenet-ablations.yaml copies config.yaml's FickleNet ablation list (a YAML list
+    can only be replaced, not re-referenced): the copy must not drift from the original."""
+    from wsss.config import deep_merge
+
+    configs = REPO / "workflow" / "configs"
+    merged = cfg
+    for name in ("voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml"):
+        merged = deep_merge(merged, yaml.safe_load((configs / name).read_text()))
+    assert merged["ablations"]["ficklenet"] == cfg["ablations"]["ficklenet"]
+
+
 @pytest.mark.parametrize("path,value,needle", [
     (("classifier", "backbone"), "vgg19", "classifier.backbone"),
     (("segmentation", "rounds"), 0, "segmentation.rounds"),
