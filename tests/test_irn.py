@@ -65,3 +65,26 @@ def test_step_trains_only_the_branch():
     assert all(p.grad is None for p in net.features.parameters())
     backbone, head = net.param_groups()
     assert backbone == [] and len(head) > 0
+
+
+def test_levels_land_on_the_stride4_cells_they_cover():
+    """A stride-16 level holding each cell's centre (pixel coordinates) on the stride-4 grid of a 375 x 500
+    image: every stride-4 cell gets its own centre, 4i + 1.5, up to the borders (IRN's upsample-and-crop;
+    a resize of 24 -> 94 rows would drift by up to 9 px at the bottom)."""
+    from wsss.models.irn_net import to_stride4
+
+    rows = torch.arange(24, dtype=torch.float32) * 16 + 7.5                # centres of the 24 stride-16 rows
+    level = rows.view(1, 1, 24, 1).expand(1, 1, 24, 32).contiguous()
+    out = to_stride4(level, 375, (94, 125))[0, 0, :, 0]
+    assert out.shape == (94,)
+    inner = torch.arange(2, 92)                                           # away from the clamped border cells
+    torch.testing.assert_close(out[inner], inner * 4 + 1.5)
+
+
+def test_short_levels_are_padded_not_stretched():
+    from wsss.models.irn_net import to_stride4
+
+    level = torch.arange(23, dtype=torch.float32).view(1, 1, 23, 1).expand(1, 1, 23, 2).contiguous()
+    out = to_stride4(level, 375, (94, 8))                                 # floor-sized (VGG): 23 x 4 = 92 < 94
+    assert out.shape == (1, 1, 94, 8)
+    assert torch.equal(out[0, 0, 92:, 0], out[0, 0, 91:92, 0].expand(2))

@@ -4,6 +4,8 @@ bias-free 1x1 conv to 32 channels + GroupNorm(4) + ReLU, upsampled to stride 4 a
 1x1 conv to one boundary logit per position (stride 4). Only the branch trains."""
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -45,6 +47,20 @@ class BoundaryNet(BackboneNet):
     def forward(self, x):
         """(B, 3, H, W) -> boundary logits (B, ceil(H / 4), ceil(W / 4))."""
         size = (-(-x.shape[-2] // 4), -(-x.shape[-1] // 4))
-        feats = [F.relu(F.interpolate(m(t), size=size, mode="bilinear", align_corners=False) if t.shape[-2:] != size
-                        else m(t)) for m, t in zip(self.levels, self._levels(x))]
+        feats = [F.relu(to_stride4(m(t), x.shape[-2], size)) for m, t in zip(self.levels, self._levels(x))]
         return self.out(torch.cat(feats, 1))[:, 0]
+
+
+def to_stride4(level: torch.Tensor, image_height: int, size: tuple[int, int]) -> torch.Tensor:
+    """A level of stride s (a power of 2) on the stride-4 grid of `size`: upsampled by exactly s / 4, then the
+    top-left `size` kept (short edges, e.g. VGG's floor-sized pools, repeat their last cell), as IRN does.
+    Cell i of the level then lands on the stride-4 cells whose centres it covers; a resize to `size`
+    instead would stretch the level by size / its own size and drift up to 3/4 of a level cell at the far
+    edges when the image is not a multiple of s."""
+    factor = 2 ** round(math.log2(image_height / level.shape[-2])) // 4
+    if factor > 1:
+        level = F.interpolate(level, scale_factor=factor, mode="bilinear", align_corners=False)
+    short = (size[1] - level.shape[-1], size[0] - level.shape[-2])
+    if max(short) > 0:
+        level = F.pad(level, (0, max(short[0], 0), 0, max(short[1], 0)), mode="replicate")
+    return level[..., :size[0], :size[1]]
