@@ -60,7 +60,7 @@ def to_stride4(level: torch.Tensor, image_height: int, size: tuple[int, int]) ->
     factor = 2 ** round(math.log2(image_height / level.shape[-2])) // 4
     if factor > 1:
         level = F.interpolate(level, scale_factor=factor, mode="bilinear", align_corners=False)
-    short = (size[1] - level.shape[-1], size[0] - level.shape[-2])
-    if max(short) > 0:
-        level = F.pad(level, (0, max(short[0], 0), 0, max(short[1], 0)), mode="replicate")
+    pad_h, pad_w = max(size[0] - level.shape[-2], 0), max(size[1] - level.shape[-1], 0)
+    if pad_h or pad_w:
+        level = F.pad(level, (0, pad_w, 0, pad_h), mode="replicate")
     return level[..., :size[0], :size[1]]
