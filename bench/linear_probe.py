@@ -10,7 +10,8 @@ multi-label soft-margin loss. Two probes are printed:
   this script; with 1,280 x 20 weights on 330 images it barely regularises;
 - cv: an L2 penalty chosen from a fixed grid by 5-fold cross-validation ON THE TRAIN IMAGES (folds by
   image, the flip in its image's fold; score: mAP on the held-out fold), then fitted on all train images
-  with L-BFGS. That is how a linear probe is normally run (CLIP's probes choose their C on a split of the
+  with L-BFGS (wsss/ops/linear_probe.py; the cam_probe localizer fits its CAM layer the same way).
+  That is how a linear probe is normally run (CLIP's probes choose their C on a split of the
   training set); val is only scored, never used to choose anything.
 Prints each probe's val mAP and each classifier's (from its metrics.json).
 """
@@ -31,6 +32,7 @@ from wsss.data.dataset import Index  # noqa: E402
 from wsss.data.transforms import to_tensor  # noqa: E402
 from wsss.io.files import read_image  # noqa: E402
 from wsss.models.backbones import build_backbone  # noqa: E402
+from wsss.ops.linear_probe import cv_l2, fit_l2  # noqa: E402
 from wsss.ops.metrics import mean_average_precision  # noqa: E402
 
 
@@ -57,43 +59,6 @@ def probe(xtr, ytr, steps=500):
         loss.backward()
         opt.step()
     return lambda x: layer((x - mean) / std)
-
-
-L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-
-
-def fit_l2(xtr, ytr, l2, iters=200):
-    """Penalised probe: mean soft-margin loss + l2 * sum of squared weights (bias free), full-batch L-BFGS."""
-    torch.manual_seed(0)
-    mean, std = xtr.mean(0), xtr.std(0) + 1e-6
-    z = (xtr - mean) / std
-    layer = torch.nn.Linear(xtr.shape[1], ytr.shape[1])
-    opt = torch.optim.LBFGS(layer.parameters(), lr=1, max_iter=iters, history_size=20, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.multilabel_soft_margin_loss(layer(z), ytr) + l2 * layer.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return lambda x: layer((x - mean) / std)
-
-
-def cv_l2(xtr, ytr, views: int, folds=5):
-    """{l2: mean held-out mAP} over `folds` folds of the train IMAGES (rows come in groups of `views`)."""
-    images = len(xtr) // views
-    fold_of = (torch.arange(images) % folds).repeat_interleave(views)
-    scores = {}
-    for l2 in L2_GRID:
-        maps = []
-        for f in range(folds):
-            held = fold_of == f
-            head = fit_l2(xtr[~held], ytr[~held], l2)
-            with torch.no_grad():
-                maps.append(mean_average_precision(torch.sigmoid(head(xtr[held])).numpy(), ytr[held].numpy()))
-        scores[l2] = sum(maps) / len(maps)
-    return scores
 
 
 def main(argv=None):

@@ -24,7 +24,8 @@ from wsss.io.h5store import ShardReader
 from wsss.localizers import get_localizer
 from wsss.ops.metrics import mean_average_precision
 from wsss.plots import loss_curve
-from wsss.training import drop_resume, files_digest, fingerprint, fit, make_optimizer, rows_steps, save_checkpoint
+from wsss.training import (drop_resume, files_digest, fingerprint, fit, make_optimizer, rows_steps, save_checkpoint,
+                           write_log)
 
 
 @torch.no_grad()
@@ -67,22 +68,28 @@ def run(args):
     ids = index.splits[args.split]
     torch.manual_seed(args.seed)
     model = localizer.build(settings, index.n_classes - 1)
-    opt = make_optimizer(model, settings)
     sp_reader = ShardReader(args.superpixels) if args.superpixels else None
     features = ShardReader(args.features) if args.features else None
     if localizer.cached_encoder(settings) and features is None:
         print("no --features: the frozen encoder runs on every batch (same batches, slower)")
-    make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes,
-                                    tuple(args.scale_range), features=features)
-    epochs = cli.epochs_for(args, make_loader)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
     t0 = time.time()
-    run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
-                         seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
-                         data=files_digest([args.index, *args.superpixels, *args.features]), code=code_hash("stages.train_classifier", plugins=plugins_of(localizer)))
-    rows = fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
-               desc="classifier", log_path=args.log, run_id=run_id, schedule=settings)
-    m = {"epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
+
+    def epoch_loop():
+        opt = make_optimizer(model, settings)
+        make_loader = localizer.batches(index, ids, settings, args.crop, args.seed, sp_reader, args.spn_sizes,
+                                        tuple(args.scale_range), features=features)
+        epochs = cli.epochs_for(args, make_loader)
+        run_id = fingerprint(settings=settings, epochs=epochs, crop=args.crop, scale_range=args.scale_range,
+                             seed=args.seed, spn_sizes=args.spn_sizes, split=args.split,
+                             data=files_digest([args.index, *args.superpixels, *args.features]),
+                             code=code_hash("stages.train_classifier", plugins=plugins_of(localizer)))
+        return fit(model, make_loader, localizer.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
+                   desc="classifier", log_path=args.log, run_id=run_id, schedule=settings)
+
+    rows = localizer.train(model, index, ids, settings, args.crop, dev, epoch_loop)
+    write_log(args.log, rows)
+    m = {"epochs": len(rows), "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
          "train_seconds": round(time.time() - t0, 1),
          "n_train_images": len(ids), "device": str(dev), "backbone": settings["backbone"], "method": localizer.name,
          f"{args.eval_split}_mAP": mean_ap(localizer, model, index, index.splits[args.eval_split], args.crop, dev,

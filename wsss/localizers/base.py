@@ -53,6 +53,12 @@ class Localizer:
         """The training loss of one batch."""
         raise NotImplementedError
 
+    def train(self, model, index, ids, settings: dict, crop: int, device, epoch_loop) -> list[dict]:
+        """Train the network; returns the log rows (wsss.training.fit's). The default runs epoch_loop(), the
+        stage's epoch loop over batches() and step(); a localizer fitted otherwise (cam_probe: a full-batch
+        probe on frozen features) overrides this."""
+        return epoch_loop()
+
     def image_logits(self, model, img: np.ndarray, crop: int, device, sp=None) -> np.ndarray:
         """Image-level class logits (C,) of a whole image: the validation mAP's scores."""
         raise NotImplementedError
