@@ -38,6 +38,8 @@ def run(args):
     if args.dataset == "demo":
         lines += ["> The demo dataset is SYNTHETIC: these numbers say nothing about VOC.", ""]
     lines += [*table(measured), "",
+              "The classifier's val mAP is the recipe check: compare it with bench/linear_probe.py's cross-validated "
+              "linear probe of the frozen backbone on the same images. "
               "Pseudo labels are scored on train_gt at the protocol threshold (Otsu on the maps, or a paper's "
               "constant: no ground truth), and at the ORACLE threshold of the sweep on train_gt, shown only to "
               "locate the limit; the sweep runs the plain rule (argmax of the labelled classes, background below "

@@ -14,7 +14,7 @@ def test_rows_ratio_and_costs(tmp_path):
     ev = lambda name, miou, **kw: write(tmp_path / f"{name}.json", json.dumps({"miou": miou, **kw}))  # noqa: E731
     bench = [write(tmp_path / f"b{k}.tsv", BENCH_HEADER + f"{s}\t0\t{rss}\t1\t1\t1\t0\t0\t50\t1\n")
              for k, (s, rss) in enumerate([(10.0, 500.0), (5.5, 800.0)])]
-    rows = [dict(experiment="cam", arch="deeplab_mobilenet_v2",
+    rows = [dict(experiment="cam", arch="deeplab_mobilenet_v2", classifier=ev("m", None, val_mAP=0.657),
                  pseudo=ev("p", 0.36, labelled_fraction=1.0, labelled_accuracy=0.7),
                  sweep=ev("s", 0.0, protocol_threshold=0.3, oracle_threshold=0.25, oracle_miou=0.4),
                  rounds=[ev("r1", 0.30), ev("r2", 0.32)], fullsup=ev("f", 0.40), benchmarks=bench),
@@ -30,7 +30,9 @@ def test_rows_ratio_and_costs(tmp_path):
     assert cam["fullsup_ratio"] == pytest.approx(0.8) and full["fullsup_ratio"] == 1.0
     assert cam["seconds"] == 15.5 and cam["peak_rss_mb"] == 800.0
     md = (out / "l.md").read_text()
-    assert "| cam | deeplab_mobilenet_v2 | 36.0 (0.30) | 40.0 (0.25) | 100.0 | 70.0 | 30.0 | 32.0 | 0.80 | 16 | 800.0 |" in md
+    assert cam["classifier_val_map"] == 65.7 and full["classifier_val_map"] is None
+    assert "| cam | deeplab_mobilenet_v2 | 65.7 | 36.0 (0.30) | 40.0 (0.25) | 100.0 | 70.0 | 30.0 | 32.0 | 0.80 | 16 | 800.0 |" in md
+    assert "| fullsup | deeplab_mobilenet_v2 |  |  |" in md
     assert "ORACLE" in md and (out / "l.png").stat().st_size > 0
 
 

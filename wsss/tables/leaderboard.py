@@ -1,6 +1,7 @@
 """The leaderboard: every selected experiment on the same data, against the fully-supervised ceiling.
 
-One row per experiment: pseudo labels on train_gt at the protocol threshold and at the oracle
+One row per experiment: its classifier's val mAP (the recipe check of bench/linear_probe.py, per row),
+pseudo labels on train_gt at the protocol threshold and at the oracle
 threshold (the sweep; labelled as such), pixels labelled and labelled correct, each round's val mIoU,
 the last round's val mIoU divided by the fullsup val mIoU of the same segmenter, and the cost (wall
 seconds summed, peak RSS the max, over the benchmark files of every job the experiment ran or reused:
@@ -49,14 +50,16 @@ def benchmarks(plan, exp: str) -> list[str]:
 
 
 def rows(plan, selected) -> list[dict]:
-    """{experiment, pseudo, sweep, rounds, fullsup, benchmarks}: the files each row is read from."""
+    """{experiment, classifier, pseudo, sweep, rounds, fullsup, benchmarks}: the files each row is read from."""
     out = []
     for exp in experiments(plan, selected):
         gt = plan.ground_truth(exp)
         ceiling = plan.fullsup_of(exp)
         rule = plan.experiments[exp]["pseudo_labels"]
+        trained = not gt and plan.localizer(exp).trains
         out.append(dict(
             experiment=exp, arch=plan.experiments[exp]["segmentation"]["arch"],
+            classifier=plan.path("classifier", clf=plan.classifier_key(exp), file="metrics.json") if trained else None,
             plain_rule=rule["refine"] == "none" and rule["background_threshold"] is None
             and not rule.get("background_margin"),
             pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
@@ -70,7 +73,7 @@ def rows(plan, selected) -> list[dict]:
 def input_files(table_rows) -> list[str]:
     files = []
     for r in table_rows:
-        files += [f for f in (r["pseudo"], r["sweep"], r["fullsup"]) if f] + r["rounds"] + r["benchmarks"]
+        files += [f for f in (r.get("classifier"), r["pseudo"], r["sweep"], r["fullsup"]) if f] + r["rounds"] + r["benchmarks"]
     return list(dict.fromkeys(files))
 
 
@@ -82,12 +85,14 @@ def measure(row: dict, published: dict | None = None) -> dict:
     """One leaderboard row's numbers (mIoU in percent), read from its files, and the published VOC
     numbers of the method it stands beside (published.yaml; not computed here)."""
     pseudo = read_json(row["pseudo"]) if row["pseudo"] else None
+    clf = read_json(row["classifier"]) if row.get("classifier") else None
     sweep = read_json(row["sweep"]) if row["sweep"] else None
     val = [read_json(p)["miou"] for p in row["rounds"]]
     ceiling = read_json(row["fullsup"])["miou"] if row["fullsup"] else None
     bench = [benchmark(p) for p in row["benchmarks"]]
     rss = [b["max_rss"] for b in bench if b["max_rss"] is not None]
     return {"experiment": row["experiment"], "segmenter": row["arch"],
+            "classifier_val_map": _pct(clf.get("val_mAP")) if clf else None,
             "pseudo_miou": _pct(pseudo["miou"]) if pseudo else None,
             "pseudo_threshold": sweep["protocol_threshold"] if sweep else None,
             "pseudo_miou_oracle": _pct(sweep["oracle_miou"]) if sweep else None,
@@ -106,11 +111,11 @@ def measure(row: dict, published: dict | None = None) -> dict:
 
 def table(measured: list[dict]) -> list[str]:
     n_rounds = max(len(m["val_miou"]) for m in measured)
-    lines = ["| experiment | segmenter | pseudo mIoU % (protocol threshold) | pseudo mIoU % ORACLE threshold | "
+    lines = ["| experiment | segmenter | classifier val mAP % | pseudo mIoU % (protocol threshold) | pseudo mIoU % ORACLE threshold | "
              "pixels labelled % | labelled correct % | " + " | ".join(f"round {r} val mIoU %" for r in
                                                                       range(1, n_rounds + 1)) +
              " | val / fullsup | seconds | peak RSS MB | published (VOC, the paper's setup): pseudo / val |",
-             "|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|---|"]
+             "|---|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|---|"]
     fmt = lambda v: "" if v is None else f"{v:.1f}"  # noqa: E731
     for m in measured:
         th = "" if m["pseudo_threshold"] is None else f" ({m['pseudo_threshold']:.2f})"
@@ -120,7 +125,7 @@ def table(measured: list[dict]) -> list[str]:
         pseudo = "" if m["pseudo_miou"] is None else f"{fmt(m['pseudo_miou'])}{th}"
         oracle = "" if m["pseudo_miou_oracle"] is None else f"{fmt(m['pseudo_miou_oracle'])}{oth}"
         oracle += "" if m["oracle_same_rule"] or not oracle else " *"
-        lines.append(f"| {m['experiment']} | {m['segmenter']} | {pseudo} | {oracle} | "
+        lines.append(f"| {m['experiment']} | {m['segmenter']} | {fmt(m.get('classifier_val_map'))} | {pseudo} | {oracle} | "
                      f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
                      f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} | {published_text(m)} |")
     return lines
