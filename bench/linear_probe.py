@@ -90,7 +90,7 @@ def main(argv=None):
           f"({time.time() - t0:.0f} s)")
     for p in a.classifiers:
         c = json.loads(Path(p).read_text())
-        print(f"{p}: {c.get('method')} {c.get('backbone')}, {c.get('epochs')} epochs: val mAP {100 * c['val_mAP']:.1f}%")
+        print(f"{p}: {c.get('method')} {c.get('backbone')}, {c.get('iterations')} optimizer steps: val mAP {100 * c['val_mAP']:.1f}%")
 
 
 if __name__ == "__main__":
