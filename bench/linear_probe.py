@@ -23,29 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from wsss.data.dataset import Index  # noqa: E402
-from wsss.data.transforms import to_tensor  # noqa: E402
-from wsss.io.files import read_image  # noqa: E402
 from wsss.models.backbones import build_backbone  # noqa: E402
-from wsss.ops.linear_probe import cv_l2, fit_l2  # noqa: E402
+from wsss.ops.linear_probe import cv_l2, fit_l2, image_features  # noqa: E402
 from wsss.ops.metrics import mean_average_precision  # noqa: E402
-
-
-@torch.no_grad()
-def features(net, index, ids, crop, flip):
-    out, targets = [], []
-    for image_id in ids:
-        x = to_tensor(cv2.resize(read_image(index.images[image_id]), (crop, crop)))[None]
-        views = [x, x.flip(-1)] if flip else [x]
-        for v in views:
-            out.append(F.adaptive_avg_pool2d(net(v), 1).flatten())
-            targets.append(torch.from_numpy(index.multi_hot(image_id)))
-    return torch.stack(out), torch.stack(targets).float()
 
 
 def probe(xtr, ytr, steps=500):
@@ -73,8 +58,8 @@ def main(argv=None):
     index = Index(a.index)
     net = build_backbone(a.backbone, True, dilate=False)[0].eval()
     t0 = time.time()
-    xtr, ytr = features(net, index, index.splits["train"], a.crop, flip=True)
-    xva, yva = features(net, index, index.splits["val"], a.crop, flip=False)
+    xtr, ytr = image_features(net, index, index.splits["train"], a.crop, flip=True)
+    xva, yva = image_features(net, index, index.splits["val"], a.crop, flip=False)
     n = len(index.splits["train"])
 
     def val_map(head):

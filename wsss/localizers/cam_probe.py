@@ -59,20 +59,6 @@ class CAMProbe(CAM):
 def gap_features(model, index, ids, crop: int, device):
     """(2N, D) GAP features of the frozen backbone of each image resized to crop x crop and its flip
     (image i at rows 2i, 2i + 1), and the (2N, C) multi-hot targets."""
-    import cv2
-    import torch
-    import torch.nn.functional as F
-    from tqdm import tqdm
+    from wsss.ops.linear_probe import image_features
 
-    from wsss.data.transforms import to_tensor
-    from wsss.io.files import read_image
-
-    net = model.features.to(device).eval()
-    feats, targets = [], []
-    with torch.no_grad():
-        for image_id in tqdm(ids, desc="cam_probe features"):
-            x = to_tensor(cv2.resize(read_image(index.images[image_id]), (crop, crop)))[None]
-            x = torch.cat([x, x.flip(-1)]).to(device)
-            feats.append(F.adaptive_avg_pool2d(net(x), 1).flatten(1).float().cpu())
-            targets += [torch.from_numpy(index.multi_hot(image_id))] * 2
-    return torch.cat(feats), torch.stack(targets).float()
+    return image_features(model.features.to(device).eval(), index, ids, crop, True, device)

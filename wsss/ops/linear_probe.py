@@ -11,6 +11,25 @@ from wsss.ops.metrics import mean_average_precision
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
+@torch.no_grad()
+def image_features(net, index, ids, crop: int, flip: bool, device="cpu"):
+    """(N x views, D) GAP features of `net` on each image resized to crop x crop (and its flip: image i at
+    rows 2i, 2i + 1), and the matching (N x views, C) multi-hot targets."""
+    import cv2
+    from tqdm import tqdm
+
+    from wsss.data.transforms import to_tensor
+    from wsss.io.files import read_image
+
+    feats, targets = [], []
+    for image_id in tqdm(ids, desc="probe features"):
+        x = to_tensor(cv2.resize(read_image(index.images[image_id]), (crop, crop)))[None]
+        x = torch.cat([x, x.flip(-1)]) if flip else x
+        feats.append(F.adaptive_avg_pool2d(net(x.to(device)), 1).flatten(1).float().cpu())
+        targets += [torch.from_numpy(index.multi_hot(image_id))] * len(x)
+    return torch.cat(feats), torch.stack(targets).float()
+
+
 class Probe(torch.nn.Module):
     """(N, D) features -> (N, C) logits: standardised with the training features' mean / std, then linear."""
 
