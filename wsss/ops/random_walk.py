@@ -104,9 +104,9 @@ def transition(aff: torch.Tensor, radius: int, beta: float) -> torch.Tensor:
 
 def walk(maps: torch.Tensor, trans: torch.Tensor, steps: int) -> torch.Tensor:
     """maps (K, h, w) -> vec(maps) T^steps as (K, h, w): `steps` sparse products T^T x, x (N, K).
-    T^T goes to CSR once: a CSR product is about 20x faster than a COO one on a CPU (a VOC image at
-    stride 4, 2^8 steps: 0.6 s vs 12.6 s; bench/random_walk_speed.py), which makes the walk no longer
-    the refinement's cost."""
+    T^T goes to CSR once: CSR products are about 14x faster than COO ones on a CPU (a VOC image's
+    stride-4 grid, 2^8 steps, 1 thread: 1.17 s vs 16.3 s; bench/random_walk_speed.py), so the walk is
+    no longer what IRN's refinement costs."""
     k, h, w = maps.shape
     x = maps.reshape(k, h * w).t().contiguous().to(trans.dtype)  # (N, K): (vec(M) T)^T = T^T vec(M)^T
     with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state": products are supported
