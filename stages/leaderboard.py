@@ -6,6 +6,7 @@
 rows.json is a list of {"experiment", "arch", "pseudo", "sweep", "rounds", "fullsup", "benchmarks"} (files)
 and "published" (the method of --published it stands beside), built by wsss.tables.leaderboard.rows. The JSON holds {"dataset", "rows": [{"experiment", "pseudo_miou",
 "pseudo_miou_oracle", "val_miou": [...], "fullsup_ratio", "seconds", "peak_rss_mb", ...}]}, mIoU in percent.
+Rows without rounds (the pseudo-label leaderboard) give a table without the round and ratio columns.
 """
 from __future__ import annotations
 
@@ -32,11 +33,16 @@ def run(args):
     published = read_published(args.published) if args.published else None
     measured = [measure(r, published) for r in read_rows(args.rows)]
     write_json(args.json, {"dataset": args.dataset, "rows": measured})
-    title = f"Leaderboard on {args.dataset}"
+    segmented = any(m["val_miou"] for m in measured)
+    title = f"{'Leaderboard' if segmented else 'Pseudo-label leaderboard'} on {args.dataset}"
     chart(measured, args.png, title)
     lines = [f"# {title}", ""]
     if args.dataset == "demo":
         lines += ["> The demo dataset is SYNTHETIC: these numbers say nothing about VOC.", ""]
+    if not segmented:
+        lines += ["The localizers and refiners compared before any segmentation is trained (snakemake "
+                  "pseudo_leaderboard): the first table of a WSSS paper. `snakemake leaderboard` adds each "
+                  "experiment's rounds and its fully-supervised ceiling.", ""]
     lines += [*table(measured), "",
               "The classifier's val mAP is the recipe check: compare it with bench/linear_probe.py's cross-validated "
               "linear probe of the frozen backbone on the same images. "

@@ -7,7 +7,7 @@ import pytest
 from stages import leaderboard
 from tests.test_ficklenet_table import BENCH_HEADER, write
 from tests.test_stage_units import tiny_index
-from tests.test_workflow import snakemake
+from tests.test_workflow import job_counts, snakemake
 
 
 def test_rows_ratio_and_costs(tmp_path):
@@ -60,6 +60,34 @@ def test_leaderboard_dag_adds_each_segmenters_ceiling(tmp_path, env):
     # the GT-trained ceiling has no pseudo labels, CAMs or reliable subset
     assert "results/demo/fullsup/pseudo" not in r.stdout and "results/demo/fullsup/round1/reliable.json" not in r.stdout
     assert "rule threshold_rule" in r.stdout and "rule threshold_sweep" in r.stdout
+
+
+def test_pseudo_leaderboard_dag_segments_nothing(tmp_path, env):
+    r = snakemake(tmp_path, env, "-n", "pseudo_leaderboard", "--config", "experiment=[cam,fullsup,center_prior]")
+    assert r.returncode == 0, r.stderr[-3000:]
+    jobs = job_counts(r.stdout)
+    assert jobs["pseudo_leaderboard_table"] == 1 and jobs["evaluate_pseudo_labels"] == 2
+    assert jobs["threshold_sweep"] == 2  # the oracle column of cam and center_prior
+    # nothing is segmented: no round, no ceiling; fullsup (no pseudo labels) has no row
+    assert not {"train_segmentation", "predict_val", "select_reliable"} & set(jobs)
+
+
+def test_pseudo_only_rows_drop_the_round_columns(tmp_path):
+    ev = lambda name, miou, **kw: write(tmp_path / f"{name}.json", json.dumps({"miou": miou, **kw}))  # noqa: E731
+    bench = [write(tmp_path / "b.tsv", BENCH_HEADER + "12.0\t0\t300.0\t1\t1\t1\t0\t0\t50\t1\n")]
+    rows = [dict(experiment=name, arch="deeplab_mobilenet_v2", pseudo=ev(f"p{name}", miou, labelled_fraction=1.0,
+                                                                          labelled_accuracy=0.6),
+                 sweep=ev(f"s{name}", 0.0, protocol_threshold=0.3, oracle_threshold=0.35, oracle_miou=miou + 0.02),
+                 rounds=[], fullsup=None, benchmarks=bench) for name, miou in (("cam", 0.30), ("cam_irn", 0.366))]
+    out = tmp_path / "lb"
+    leaderboard.main(["--rows", json.dumps(rows), "--dataset", "voc12", "--md", str(out / "p.md"),
+                      "--html", str(out / "p.html"), "--json", str(out / "p.json"), "--png", str(out / "p.png")])
+    cam, irn = json.loads((out / "p.json").read_text())["rows"]
+    assert irn["pseudo_miou"] == 36.6 and irn["val_miou"] == [] and irn["fullsup_ratio"] is None
+    md = (out / "p.md").read_text()
+    assert "# Pseudo-label leaderboard on voc12" in md and "round 1" not in md and "val / fullsup |" not in md
+    assert "| cam_irn | deeplab_mobilenet_v2 |  | 36.6 (0.30) | 38.6 (0.35) | 100.0 | 60.0 | 12 | 300.0 |  |" in md
+    assert (out / "p.png").stat().st_size > 0
 
 
 def test_spn_table_rows_name_an_otsu_threshold():

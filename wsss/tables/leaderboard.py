@@ -15,8 +15,11 @@ from wsss.io.files import read_json
 from wsss.tables.pages import benchmark, published_value
 
 
-def experiments(plan, selected) -> list[str]:
-    """The selection, then the fullsup experiments it is measured against (each once)."""
+def experiments(plan, selected, segment: bool = True) -> list[str]:
+    """The selection, then the fullsup experiments it is measured against (each once). Without
+    segmentation (the pseudo-label leaderboard) only the experiments that make pseudo labels."""
+    if not segment:
+        return [exp for exp in selected if not plan.ground_truth(exp)]
     out = list(selected)
     for exp in selected:
         ceiling = plan.fullsup_of(exp)
@@ -25,8 +28,9 @@ def experiments(plan, selected) -> list[str]:
     return out
 
 
-def benchmarks(plan, exp: str) -> list[str]:
-    """The benchmark TSVs of every job that made experiment exp's results."""
+def benchmarks(plan, exp: str, segment: bool = True) -> list[str]:
+    """The benchmark TSVs of every job that made experiment exp's results (its pseudo labels only,
+    without segment)."""
     files = []
     if not plan.ground_truth(exp):
         loc = plan.localizer(exp)
@@ -39,7 +43,7 @@ def benchmarks(plan, exp: str) -> list[str]:
         if plan.otsu(exp):
             files.append(plan.path("threshold_bench", cams=plan.cams_key(exp)))
         files += plan.shards("pseudo_bench", "train", exp=exp)
-    for r in plan.rounds(exp):
+    for r in plan.rounds(exp) if segment else []:
         if not (r == 1 and plan.ground_truth(exp)):
             files.append(plan.path("reliable_bench", exp=exp, r=r))
         files.append(plan.path("segmentation_bench", exp=exp, r=r))
@@ -49,10 +53,11 @@ def benchmarks(plan, exp: str) -> list[str]:
     return files
 
 
-def rows(plan, selected) -> list[dict]:
-    """{experiment, classifier, pseudo, sweep, rounds, fullsup, benchmarks}: the files each row is read from."""
+def rows(plan, selected, segment: bool = True) -> list[dict]:
+    """{experiment, classifier, pseudo, sweep, rounds, fullsup, benchmarks}: the files each row is read from.
+    segment=False: the pseudo-label leaderboard, no rounds and no ceiling (nothing is segmented)."""
     out = []
-    for exp in experiments(plan, selected):
+    for exp in experiments(plan, selected, segment):
         gt = plan.ground_truth(exp)
         ceiling = plan.fullsup_of(exp)
         rule = plan.experiments[exp]["pseudo_labels"]
@@ -64,9 +69,9 @@ def rows(plan, selected) -> list[dict]:
             and not rule.get("background_margin"),
             pseudo=None if gt else plan.eval_json(exp, "pseudo_train_gt"),
             sweep=None if gt else plan.eval_json(exp, "threshold_sweep"),
-            rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)],
-            fullsup=plan.last_val(ceiling) if ceiling else None, published=plan.published(exp),
-            benchmarks=benchmarks(plan, exp)))
+            rounds=[plan.eval_json(exp, f"round{r}_val") for r in plan.rounds(exp)] if segment else [],
+            fullsup=plan.last_val(ceiling) if ceiling and segment else None, published=plan.published(exp),
+            benchmarks=benchmarks(plan, exp, segment)))
     return out
 
 
@@ -101,7 +106,7 @@ def measure(row: dict, published: dict | None = None) -> dict:
             "labelled_fraction": _pct(pseudo["labelled_fraction"]) if pseudo else None,
             "labelled_accuracy": _pct(pseudo["labelled_accuracy"]) if pseudo else None,
             "val_miou": [_pct(v) for v in val],
-            "fullsup_ratio": round(val[-1] / ceiling, 3) if ceiling and not math.isnan(ceiling) else None,
+            "fullsup_ratio": round(val[-1] / ceiling, 3) if val and ceiling and not math.isnan(ceiling) else None,
             "seconds": round(sum(b["s"] for b in bench if b["s"] is not None), 1),
             "peak_rss_mb": round(max(rss), 1) if rss else None,
             "published": {"method": row.get("published"),
@@ -110,24 +115,26 @@ def measure(row: dict, published: dict | None = None) -> dict:
 
 
 def table(measured: list[dict]) -> list[str]:
+    """The markdown rows; the round and `val / fullsup` columns only where some row was segmented."""
     n_rounds = max(len(m["val_miou"]) for m in measured)
-    lines = ["| experiment | segmenter | classifier val mAP % | pseudo mIoU % (protocol threshold) | pseudo mIoU % ORACLE threshold | "
-             "pixels labelled % | labelled correct % | " + " | ".join(f"round {r} val mIoU %" for r in
-                                                                      range(1, n_rounds + 1)) +
-             " | val / fullsup | seconds | peak RSS MB | published (VOC, the paper's setup): pseudo / val |",
-             "|---|---|---|---|---|---|---|" + "---|" * n_rounds + "---|---|---|---|"]
+    segmented = [f"round {r} val mIoU %" for r in range(1, n_rounds + 1)] + ["val / fullsup"] if n_rounds else []
+    header = ["experiment", "segmenter", "classifier val mAP %", "pseudo mIoU % (protocol threshold)",
+              "pseudo mIoU % ORACLE threshold", "pixels labelled %", "labelled correct %", *segmented,
+              "seconds", "peak RSS MB", "published (VOC, the paper's setup): pseudo / val"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     fmt = lambda v: "" if v is None else f"{v:.1f}"  # noqa: E731
     for m in measured:
         th = "" if m["pseudo_threshold"] is None else f" ({m['pseudo_threshold']:.2f})"
         oth = "" if m["oracle_threshold"] is None else f" ({m['oracle_threshold']:.2f})"
         vals = [fmt(v) for v in m["val_miou"]] + [""] * (n_rounds - len(m["val_miou"]))
-        ratio = "" if m["fullsup_ratio"] is None else f"{m['fullsup_ratio']:.2f}"
+        ratio = [] if not n_rounds else ["" if m["fullsup_ratio"] is None else f"{m['fullsup_ratio']:.2f}"]
         pseudo = "" if m["pseudo_miou"] is None else f"{fmt(m['pseudo_miou'])}{th}"
         oracle = "" if m["pseudo_miou_oracle"] is None else f"{fmt(m['pseudo_miou_oracle'])}{oth}"
         oracle += "" if m["oracle_same_rule"] or not oracle else " *"
-        lines.append(f"| {m['experiment']} | {m['segmenter']} | {fmt(m.get('classifier_val_map'))} | {pseudo} | {oracle} | "
-                     f"{fmt(m['labelled_fraction'])} | {fmt(m['labelled_accuracy'])} | " + " | ".join(vals) +
-                     f" | {ratio} | {m['seconds']:.0f} | {fmt(m['peak_rss_mb'])} | {published_text(m)} |")
+        cells = [m["experiment"], m["segmenter"], fmt(m.get("classifier_val_map")), pseudo, oracle,
+                 fmt(m["labelled_fraction"]), fmt(m["labelled_accuracy"]), *vals, *ratio, f"{m['seconds']:.0f}",
+                 fmt(m["peak_rss_mb"]), published_text(m)]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -141,24 +148,30 @@ def published_text(m: dict) -> str:
 
 
 def chart(measured: list[dict], path, title: str) -> None:
-    """Last-round val mIoU and pseudo-label mIoU per experiment, the fullsup ratio written beside."""
+    """Last-round val mIoU and pseudo-label mIoU per experiment, the fullsup ratio written beside; without
+    rounds (the pseudo-label leaderboard) the pseudo labels at the protocol and at the oracle threshold."""
     import numpy as np
 
     from wsss.plots import plt, save_figure
 
+    segmented = any(m["val_miou"] for m in measured)
     names = [m["experiment"] for m in measured][::-1]
-    val = [m["val_miou"][-1] or 0 for m in measured][::-1]
     pseudo = [m["pseudo_miou"] or 0 for m in measured][::-1]
+    if segmented:
+        top = [(m["val_miou"] or [0])[-1] or 0 for m in measured][::-1]
+        top_label, top_colour = "val mIoU (last round)", "tab:blue"
+    else:
+        top = [m["pseudo_miou_oracle"] or 0 for m in measured][::-1]
+        top_label, top_colour = "pseudo labels mIoU (train_gt, ORACLE threshold)", "tab:gray"
     y = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(names) + 1.5))
-    ax.barh(y + 0.2, val, 0.4, label="val mIoU (last round)", color="tab:blue")
+    ax.barh(y + 0.2, top, 0.4, label=top_label, color=top_colour)
     ax.barh(y - 0.2, pseudo, 0.4, label="pseudo labels mIoU (train_gt, protocol)", color="tab:orange")
-    for yi, m in zip(y, measured[::-1]):
+    for yi, v, m in zip(y, top, measured[::-1]):
         if m["fullsup_ratio"] is not None:
-            ax.text((m["val_miou"][-1] or 0) + 0.5, yi + 0.2, f"{m['fullsup_ratio']:.2f} of fullsup", va="center",
-                    fontsize=8)
+            ax.text(v + 0.5, yi + 0.2, f"{m['fullsup_ratio']:.2f} of fullsup", va="center", fontsize=8)
     ax.set_yticks(y, names)
-    ax.set_xlim(0, max(val + pseudo + [1]) * 1.3)
+    ax.set_xlim(0, max(top + pseudo + [1]) * 1.3)
     ax.set_xlabel("mIoU %")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
