@@ -50,8 +50,10 @@ def run(args):
               "constant: no ground truth), and at the ORACLE threshold of the sweep on train_gt, shown only to "
               "locate the limit; the sweep runs the plain rule (argmax of the labelled classes, background below "
               "the threshold), so for experiments marked * (CRF / superpixel refinement, or seeds with an "
-              "unlabelled band) the oracle column measures that plain rule, not theirs. Val mIoU per round; `val / fullsup` divides the last round by the same segmenter "
-              "trained with the same schedule on the ground-truth masks (experiment fullsup). Seconds and peak RSS "
+              "unlabelled band) the oracle column measures that plain rule, not theirs. "
+              + ("Val mIoU per round; `val / fullsup` divides the last round by the same segmenter "
+                 "trained with the same schedule on the ground-truth masks (experiment fullsup). " if segmented else "")
+              + "Seconds and peak RSS "
               "come from the Snakemake benchmark files of every job an experiment ran or reused (a shared "
               "classifier counts in full for each experiment using it). The last column is NOT computed here: "
               "the published PASCAL VOC 2012 numbers of the method each row stands beside, under that paper's "

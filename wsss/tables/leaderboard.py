@@ -115,10 +115,10 @@ def measure(row: dict, published: dict | None = None) -> dict:
 
 
 def table(measured: list[dict]) -> list[str]:
-    """The markdown rows; the round and `val / fullsup` columns only where some row was segmented."""
+    """The markdown rows; the segmenter, round and `val / fullsup` columns only where some row was segmented."""
     n_rounds = max(len(m["val_miou"]) for m in measured)
     segmented = [f"round {r} val mIoU %" for r in range(1, n_rounds + 1)] + ["val / fullsup"] if n_rounds else []
-    header = ["experiment", "segmenter", "classifier val mAP %", "pseudo mIoU % (protocol threshold)",
+    header = ["experiment", *(["segmenter"] if n_rounds else []), "classifier val mAP %", "pseudo mIoU % (protocol threshold)",
               "pseudo mIoU % ORACLE threshold", "pixels labelled %", "labelled correct %", *segmented,
               "seconds", "peak RSS MB", "published (VOC, the paper's setup): pseudo / val"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -131,7 +131,7 @@ def table(measured: list[dict]) -> list[str]:
         pseudo = "" if m["pseudo_miou"] is None else f"{fmt(m['pseudo_miou'])}{th}"
         oracle = "" if m["pseudo_miou_oracle"] is None else f"{fmt(m['pseudo_miou_oracle'])}{oth}"
         oracle += "" if m["oracle_same_rule"] or not oracle else " *"
-        cells = [m["experiment"], m["segmenter"], fmt(m.get("classifier_val_map")), pseudo, oracle,
+        cells = [m["experiment"], *([m["segmenter"]] if n_rounds else []), fmt(m.get("classifier_val_map")), pseudo, oracle,
                  fmt(m["labelled_fraction"]), fmt(m["labelled_accuracy"]), *vals, *ratio, f"{m['seconds']:.0f}",
                  fmt(m["peak_rss_mb"]), published_text(m)]
         lines.append("| " + " | ".join(cells) + " |")
