@@ -164,9 +164,11 @@ def chart(measured: list[dict], path, title: str) -> None:
         top = [m["pseudo_miou_oracle"] or 0 for m in measured][::-1]
         top_label, top_colour = "pseudo labels mIoU (train_gt, ORACLE threshold)", "tab:gray"
     y = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(names) + 1.5))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(names) + 2))
     ax.barh(y + 0.2, top, 0.4, label=top_label, color=top_colour)
     ax.barh(y - 0.2, pseudo, 0.4, label="pseudo labels mIoU (train_gt, protocol)", color="tab:orange")
+    for yi, v in zip(y, pseudo):
+        ax.text(v + 0.3, yi - 0.2, f"{v:.1f}", va="center", fontsize=7)
     for yi, v, m in zip(y, top, measured[::-1]):
         if m["fullsup_ratio"] is not None:
             ax.text(v + 0.5, yi + 0.2, f"{m['fullsup_ratio']:.2f} of fullsup", va="center", fontsize=8)
@@ -174,5 +176,5 @@ def chart(measured: list[dict], path, title: str) -> None:
     ax.set_xlim(0, max(top + pseudo + [1]) * 1.3)
     ax.set_xlabel("mIoU %")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)  # below: never over a bar
     save_figure(fig, path)
