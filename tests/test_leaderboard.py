@@ -66,7 +66,7 @@ def test_pseudo_leaderboard_dag_segments_nothing(tmp_path, env):
     r = snakemake(tmp_path, env, "-n", "pseudo_leaderboard", "--config", "experiment=[cam,fullsup,center_prior]")
     assert r.returncode == 0, r.stderr[-3000:]
     jobs = job_counts(r.stdout)
-    assert jobs["pseudo_leaderboard_table"] == 1 and jobs["evaluate_pseudo_labels"] == 2
+    assert jobs["leaderboard_table"] == 1 and jobs["evaluate_pseudo_labels"] == 2
     assert jobs["threshold_sweep"] == 2  # the oracle column of cam and center_prior
     # nothing is segmented: no round, no ceiling; fullsup (no pseudo labels) has no row
     assert not {"train_segmentation", "predict_val", "select_reliable"} & set(jobs)
