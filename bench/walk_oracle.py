@@ -10,9 +10,10 @@ a class boundary; everything else is PSA's walk as `cam_rw` runs it (wsss.ops.ra
 radius 5, beta 8, 2^8 steps, background (1 - max)^16, the argmax). The walk then spreads each map only
 within the true regions, so its labels are the best any affinity network can give these maps. It uses
 the ground truth of the images it labels: a diagnosis, never a setting (nothing is tuned on it).
---refined scores a refiner's own maps beside it with the same rule.
+--refined scores a refiner's own maps beside it, at its own rule (--refined-threshold).
 """
 import argparse
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -50,7 +51,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True)
     ap.add_argument("--cams", nargs="+", required=True, help="the localizer's map shards (max-normalised maps)")
-    ap.add_argument("--refined", nargs="*", default=[], help="a refiner's map shards, scored with the 0.5 rule")
+    ap.add_argument("--refined", nargs="*", default=[], help="a refiner's map shards, scored beside the oracle")
+    ap.add_argument("--refined-threshold", type=float, default=0.5,
+                    help="the refiner's own rule: 0.5 is PSA's argmax (cam_rw), 0.25 IRN's (cam_irn)")
     ap.add_argument("--split", default="train_gt")
     ap.add_argument("--stride", type=int, default=8)
     ap.add_argument("--radius", type=int, default=5)
@@ -64,8 +67,7 @@ def main():
     if a.refined:
         cms["refiner's walk"] = ConfusionAccumulator(index.n_classes)
     n = 0
-    with ShardReader(a.cams) as maps:
-        refined = ShardReader(a.refined) if a.refined else None
+    with ShardReader(a.cams) as maps, (ShardReader(a.refined) if a.refined else nullcontext()) as refined:
         for image_id in tqdm(index.splits[a.split], desc="walk oracle"):
             if image_id not in maps:
                 continue
@@ -75,12 +77,10 @@ def main():
                             a.stride, a.radius, a.beta, a.logt, a.alpha)
             cms["oracle walk"].add(gt, labels_of(walked, class_ids))
             if refined is not None:
-                cms["refiner's walk"].add(gt, labels_of(*refined.cam(image_id)))
+                cms["refiner's walk"].add(gt, labels_of(*refined.cam(image_id), a.refined_threshold))
             n += 1
-        if refined is not None:
-            refined.close()
     print(f"{n} images of {a.split}; PSA's walk (radius {a.radius}, beta {a.beta:g}, 2^{a.logt} steps, "
-          f"alpha {a.alpha:g}, stride {a.stride}), the 0.5 rule")
+          f"alpha {a.alpha:g}, stride {a.stride}) at PSA's argmax (0.5); the refiner's maps at {a.refined_threshold:g}")
     print("| affinities | mIoU % | object pixels labelled background % | foreground labels on background % |")
     print("|---|---|---|---|")
     for name, cm in cms.items():
