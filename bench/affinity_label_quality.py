@@ -59,7 +59,8 @@ def main():
     gts = {i: read_label(index.masks[i]) for i in ids}
     r = tally({i: np.asarray(v) for i, v in labels.items()}, gts)
     print(f"{refiner.name}'s training labels on {len(ids)} images of {a.split} (% of non-void pixels)")
-    print("| labelled | labelled right | background labels right | class labels right | object pixels labelled background |")
+    print("| labelled | labelled right | background labels right | class labels right | "
+          "object pixels labelled background |")
     print("|---|---|---|---|---|")
     keys = ("labelled", "labelled_right", "background_labels_right", "class_labels_right",
             "object_pixels_labelled_background")
