@@ -16,31 +16,22 @@ from wsss.data.dataset import Index
 from wsss.io.artifacts import load_torch
 from wsss.io.files import read_label
 from wsss.io.h5store import ShardReader
-from wsss.ops.random_walk import IGNORE
+from wsss.ops.metrics import ConfusionAccumulator
 from wsss.refiners import get_refiner
 
 
-def tally(labels: dict, gts: dict) -> dict:
-    """Percentages over the non-void ground-truth pixels of the images."""
-    n = {"pixels": 0, "labelled": 0, "right": 0, "bg": 0, "bg_right": 0, "fg": 0, "fg_right": 0, "objects": 0,
-         "objects_as_bg": 0}
+def tally(labels: dict, gts: dict, n_classes: int) -> dict:
+    """Percentages over the non-void ground-truth pixels of the images (don't-care labels are 255), from
+    the split's confusion matrix (wsss.ops.metrics: the labelled fraction and accuracy of seeds)."""
+    acc = ConfusionAccumulator(n_classes)
     for image_id, label in labels.items():
-        gt = gts[image_id]
-        valid = gt != IGNORE
-        lab = valid & (label != IGNORE)
-        n["pixels"] += valid.sum()
-        n["labelled"] += lab.sum()
-        n["right"] += (lab & (label == gt)).sum()
-        n["bg"] += (lab & (label == 0)).sum()
-        n["bg_right"] += (lab & (label == 0) & (gt == 0)).sum()
-        n["fg"] += (lab & (label > 0)).sum()
-        n["fg_right"] += (lab & (label > 0) & (label == gt)).sum()
-        n["objects"] += (valid & (gt > 0)).sum()
-        n["objects_as_bg"] += (valid & (gt > 0) & (label == 0)).sum()
-    pct = lambda a, b: 100.0 * n[a] / max(n[b], 1)  # noqa: E731
-    return {"labelled": pct("labelled", "pixels"), "labelled_right": pct("right", "labelled"),
-            "background_labels_right": pct("bg_right", "bg"), "class_labels_right": pct("fg_right", "fg"),
-            "object_pixels_labelled_background": pct("objects_as_bg", "objects")}
+        acc.add(gts[image_id], label)
+    r = acc.result()
+    cm = np.asarray(r["confusion"], np.float64)
+    return {"labelled": 100 * r["labelled_fraction"], "labelled_right": 100 * r["labelled_accuracy"],
+            "background_labels_right": 100 * cm[0, 0] / max(cm[:, 0].sum(), 1),
+            "class_labels_right": 100 * np.trace(cm[1:, 1:]) / max(cm[:, 1:].sum(), 1),
+            "object_pixels_labelled_background": 100 * r["object_as_background"]}
 
 
 def main():
@@ -57,7 +48,7 @@ def main():
         ids = [i for i in index.splits[a.split] if i in maps]
         labels = refiner.labels(index, ids, maps, state["settings"])
     gts = {i: read_label(index.masks[i]) for i in ids}
-    r = tally({i: np.asarray(v) for i, v in labels.items()}, gts)
+    r = tally({i: np.asarray(v) for i, v in labels.items()}, gts, index.n_classes)
     print(f"{refiner.name}'s training labels on {len(ids)} images of {a.split} (% of non-void pixels)")
     print("| labelled | labelled right | background labels right | class labels right | "
           "object pixels labelled background |")

@@ -25,6 +25,7 @@ from wsss.io.files import read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.metrics import ConfusionAccumulator
 from wsss.ops.random_walk import IGNORE, refine
+from wsss.ops.thresholds import thresholded
 
 SHARPNESS = 1000.0  # different classes: exp(-1000 * 2 / 21) ~ 1e-41
 
@@ -39,12 +40,6 @@ def oracle_features(gt: np.ndarray, n_classes: int, stride: int) -> torch.Tensor
     onehot[g[valid], *np.nonzero(valid)] = 1
     counts = F.avg_pool2d(torch.from_numpy(onehot)[None], stride, stride) * stride * stride
     return SHARPNESS * counts / counts.sum(1, keepdim=True).clamp_min(1)
-
-
-def labels_of(maps: np.ndarray, class_ids, threshold: float = 0.5) -> np.ndarray:
-    """The pseudo-label rule: argmax of the labelled classes, background where the max is below threshold."""
-    ids = np.asarray(class_ids)
-    return np.where(maps.max(0) > threshold, ids[maps.argmax(0)], 0).astype(np.uint8)
 
 
 def main():
@@ -75,9 +70,9 @@ def main():
             gt = read_label(index.masks[image_id])
             walked = refine(cams.astype(np.float32), oracle_features(gt, index.n_classes, a.stride), gt.shape,
                             a.stride, a.radius, a.beta, a.logt, a.alpha)
-            cms["oracle walk"].add(gt, labels_of(walked, class_ids))
+            cms["oracle walk"].add(gt, thresholded(walked, class_ids, 0.5))
             if refined is not None:
-                cms["refiner's walk"].add(gt, labels_of(*refined.cam(image_id), a.refined_threshold))
+                cms["refiner's walk"].add(gt, thresholded(*refined.cam(image_id), a.refined_threshold))
             n += 1
     print(f"{n} images of {a.split}; PSA's walk (radius {a.radius}, beta {a.beta:g}, 2^{a.logt} steps, "
           f"alpha {a.alpha:g}, stride {a.stride}) at PSA's argmax (0.5); the refiner's maps at {a.refined_threshold:g}")
