@@ -114,3 +114,51 @@ def test_the_epoch_loop_runs_only_for_the_localizers_that_use_it(method):
         assert calls == [1]
     else:
         assert type(get_localizer(method)).train is not type(get_localizer("cam")).train
+
+
+LPFT = {**SETTINGS, "method": "cam_lpft", "cam_lpft": SETTINGS["cam_probe"], "lr": 1e-4, "weight_decay": 0.0,
+        "optimizer": "adam"}
+
+
+def test_lpft_starts_fine_tuning_from_the_probe_logits_with_one_learning_rate(tmp_path):
+    """LP-FT: the epoch loop starts from the probe folded in WITH its bias (the logits are the probe's, not
+    only up to a constant), and the CAM layer trains at the backbone's rate (no 10x new-layer group)."""
+    from wsss.training import make_optimizer
+
+    torch.manual_seed(0)
+    index, model = ToyIndex(tmp_path), get_localizer("cam_lpft").build(LPFT, 2)
+    conv = toy_model().features
+    model.features = conv
+    model.classifier = nn.Conv2d(3, 2, 1, bias=True)
+    from wsss.data.transforms import to_tensor
+    batch = torch.stack([to_tensor(np.asarray(Image.open(index.images[i]))) for i in index.images])
+    seen = {}
+
+    def epoch_loop():
+        with torch.no_grad():
+            seen["logits"] = model.eval()(batch)
+        seen["groups"] = [(len(g["params"]), g["lr"]) for g in make_optimizer(model, LPFT).param_groups]
+        return [{"epoch": 1, "loss": 0.1, "steps": 3, "lr": 1e-4, "seconds": 0.0}]
+
+    rows = get_localizer("cam_lpft").train(model, index, list(index.images), LPFT, 48, "cpu", epoch_loop)
+    x, y = gap_features(model, index, list(index.images), 48, "cpu")
+    probe = fit_l2(x, y, rows[0]["lr"], 50)
+    with torch.no_grad():
+        torch.testing.assert_close(seen["logits"], probe(x[::2]), atol=1e-4, rtol=0)
+    assert seen["groups"] == [(4, 1e-4), (0, 1e-3)]  # conv w, b, CAM layer w, b: all at lr
+    assert [r["epoch"] for r in rows] == [0, 1] and rows[0]["steps"] == 0
+
+
+def test_lpft_network_keeps_cam_maps_and_checkpoint_layout():
+    """Its maps are CAM's (the bias never enters them); a checkpoint rebuilds through the same build."""
+    torch.manual_seed(0)
+    model = get_localizer("cam_lpft").build(LPFT, 2)
+    assert model.classifier.bias is not None
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        model.classifier.bias.fill_(5.0)
+        before = model.eval().cam(x)
+        model.classifier.bias.zero_()
+        torch.testing.assert_close(model.cam(x), before)
+    again = get_localizer("cam_lpft").build(LPFT, 2)
+    again.load_state_dict(model.state_dict())

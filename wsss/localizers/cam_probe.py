@@ -36,25 +36,31 @@ class CAMProbe(CAM):
     }
 
     def train(self, model, index, ids, settings, crop, device, epoch_loop):
+        return [self.fit_probe(model, index, ids, settings, crop, device)]
+
+    def fit_probe(self, model, index, ids, settings, crop, device) -> dict:
+        """Fit the probe on the frozen backbone and fold it into the CAM layer (and its bias, when the layer
+        has one: the probe's per-class constant, so the GAP logits are the probe's); returns the log row."""
         import torch
 
         from wsss.ops.linear_probe import cv_l2, fit_l2
 
         t0 = time.time()
         x, y = gap_features(model, index, ids, crop, device)
-        opts = settings["cam_probe"]
+        opts = settings[self.classifier_section]
         scores = cv_l2(x, y, views=2, folds=opts["folds"], grid=opts["l2_grid"], iters=opts["lbfgs_iters"])
         l2 = max(scores, key=scores.get)
-        print(f"cam_probe: {opts['folds']}-fold CV on {len(ids)} train images, held-out mAP per L2: "
+        print(f"{self.name}: {opts['folds']}-fold CV on {len(ids)} train images, held-out mAP per L2: "
               + ", ".join(f"{k:g}: {100 * v:.1f}" for k, v in scores.items()) + f"; chosen {l2:g}", flush=True)
         probe = fit_l2(x, y, l2, opts["lbfgs_iters"])
         with torch.no_grad():
-            model.classifier.weight.copy_(probe.raw_weight()[:, :, None, None])
+            weight = probe.raw_weight()
+            model.classifier.weight.copy_(weight[:, :, None, None])
+            if model.classifier.bias is not None:
+                model.classifier.bias.copy_(probe.linear.bias - weight @ probe.mean)
             loss = torch.nn.functional.multilabel_soft_margin_loss(probe(x), y).item()
         model.to(device)
-        return [{"epoch": 1, "loss": loss, "steps": opts["lbfgs_iters"], "lr": l2,
-                 "seconds": round(time.time() - t0, 2)}]
-
+        return {"epoch": 1, "loss": loss, "steps": opts["lbfgs_iters"], "lr": l2, "seconds": round(time.time() - t0, 2)}
 
 def gap_features(model, index, ids, crop: int, device):
     """(2N, D) GAP features of the frozen backbone of each image resized to crop x crop and its flip

@@ -46,3 +46,19 @@ class CAMNet(BackboneNet):
                 w = g.mean(dim=(2, 3), keepdim=True)
                 maps.append(F.relu((w * f).sum(1)))
         return torch.stack(maps, 1).detach()
+
+
+class LPFTNet(CAMNet):
+    """CAMNet for LP-FT (wsss.localizers.cam_lpft): its CAM layer has a bias (the probe's per-class constant;
+    the maps never use it) and trains at the backbone's learning rate (one parameter group, no new layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        n_fg, channels = self.classifier.weight.shape[:2]
+        self.classifier = nn.Conv2d(channels, n_fg, 1, bias=True)
+        nn.init.xavier_uniform_(self.classifier.weight)
+        nn.init.zeros_(self.classifier.bias)
+
+    def param_groups(self):
+        old, new = super().param_groups()
+        return old + new, []
