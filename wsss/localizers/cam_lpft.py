@@ -22,7 +22,6 @@ from wsss.localizers.cam_probe import CAMProbe
 class CAMLPFT(CAMProbe):
     name = "cam_lpft"
     classifier_section = "cam_lpft"
-    classifier_schema = CAMProbe.classifier_schema
 
     def build(self, settings, n_fg, pretrained=None):
         from wsss.models.cam_net import LPFTNet

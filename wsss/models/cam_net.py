@@ -9,11 +9,14 @@ from wsss.models.backbones import BackboneNet, build_backbone
 
 
 class CAMNet(BackboneNet):
-    def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None):
+    def __init__(self, backbone: str, n_fg: int, pretrained: bool = True, weights_path: str | None = None,
+                 bias: bool = False):
         super().__init__()
         self.features, ch, self.stride = build_backbone(backbone, pretrained, dilate=False, weights_path=weights_path)
-        self.classifier = nn.Conv2d(ch, n_fg, 1, bias=False)
+        self.classifier = nn.Conv2d(ch, n_fg, 1, bias=bias)
         nn.init.xavier_uniform_(self.classifier.weight)
+        if bias:
+            nn.init.zeros_(self.classifier.bias)
         self.pretrained = pretrained
 
     @property
@@ -53,11 +56,7 @@ class LPFTNet(CAMNet):
     the maps never use it) and trains at the backbone's learning rate (one parameter group, no new layer)."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        n_fg, channels = self.classifier.weight.shape[:2]
-        self.classifier = nn.Conv2d(channels, n_fg, 1, bias=True)
-        nn.init.xavier_uniform_(self.classifier.weight)
-        nn.init.zeros_(self.classifier.bias)
+        super().__init__(*args, **kwargs, bias=True)
 
     def param_groups(self):
         old, new = super().param_groups()
