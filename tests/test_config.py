@@ -135,3 +135,17 @@ def test_reading_the_registries_does_not_load_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_cam_experiments_share_the_lpft_classifier_and_cam_ft_keeps_the_papers_recipe(cfg):
+    """The default CAM classifier is LP-FT (measurement-basis issue): every CAM-based experiment trains it
+    once; cam_ft is the papers' recipe (a random CAM layer), a classifier of its own."""
+    from wsss.plan import Plan
+
+    validate(cfg)
+    names = ["cam", "cam_crf", "cam_irn", "cam_rw", "dsrg_cam", "cam_ft"]
+    plan = Plan(cfg, {n: experiment_config(cfg, n) for n in names})
+    assert {plan.localizer(n).name for n in names[:-1]} == {"cam_lpft"} and plan.localizer("cam_ft").name == "cam"
+    assert len({plan.classifier_key(n) for n in names[:-1]}) == 1
+    assert plan.classifier_key("cam_ft") != plan.classifier_key("cam")
+    assert ablation_experiments(cfg, "cam_ft") == ["cam_ft_frozen", "cam_ft_lr0.1"]
