@@ -22,6 +22,7 @@ from wsss.localizers.cam_probe import CAMProbe
 class CAMLPFT(CAMProbe):
     name = "cam_lpft"
     classifier_section = "cam_lpft"
+    published = "CAM annotations"  # the default CAM classifier: its maps stand beside the published CAM row
 
     def build(self, settings, n_fg, pretrained=None):
         from wsss.models.cam_net import LPFTNet
