@@ -122,3 +122,17 @@ def test_ratio_to_a_zero_or_missing_ceiling_is_left_blank(tmp_path):
     half.write_text(json.dumps({"miou": 0.5}))
     assert ratio_text(0.3, str(zero)) == "" and ratio_text(0.3, None) == "" and ratio_text(None, str(half)) == ""
     assert ratio_text(0.3, str(half)) == "0.60"
+
+
+def test_chart_labels_no_pseudo_bar_for_fullsup(tmp_path, monkeypatch):
+    """fullsup has no pseudo labels: the chart writes its ratio but no '0.0' for a bar that is not there."""
+    import wsss.plots
+    from wsss.tables.leaderboard import chart
+
+    figures = []
+    monkeypatch.setattr(wsss.plots, "save_figure", lambda fig, path: figures.append(fig))
+    rows = [dict(experiment="cam", pseudo_miou=37.1, pseudo_miou_oracle=37.1, val_miou=[29.9], fullsup_ratio=0.64),
+            dict(experiment="fullsup", pseudo_miou=None, pseudo_miou_oracle=None, val_miou=[47.1], fullsup_ratio=1.0)]
+    chart(rows, tmp_path / "c.png", "t")
+    texts = sorted(t.get_text() for t in figures[0].axes[0].texts)
+    assert texts == ["0.64 of fullsup", "1.00 of fullsup", "37.1"]

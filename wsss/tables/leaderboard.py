@@ -167,8 +167,9 @@ def chart(measured: list[dict], path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(names) + 2))
     ax.barh(y + 0.2, top, 0.4, label=top_label, color=top_colour)
     ax.barh(y - 0.2, pseudo, 0.4, label="pseudo labels mIoU (train_gt, protocol)", color="tab:orange")
-    for yi, v in zip(y, pseudo):
-        ax.text(v + 0.3, yi - 0.2, f"{v:.1f}", va="center", fontsize=7)
+    for yi, v, m in zip(y, pseudo, measured[::-1]):
+        if m["pseudo_miou"] is not None:  # fullsup has no pseudo labels: no bar, no "0.0"
+            ax.text(v + 0.3, yi - 0.2, f"{v:.1f}", va="center", fontsize=7)
     for yi, v, m in zip(y, top, measured[::-1]):
         if m["fullsup_ratio"] is not None:
             ax.text(v + 0.5, yi + 0.2, f"{m['fullsup_ratio']:.2f} of fullsup", va="center", fontsize=8)
