@@ -83,7 +83,9 @@ def input_files(table_rows) -> list[str]:
 
 
 def _pct(v):
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(100 * v, 2)
+    """Percent with 4 decimals: the tables print 1, and rounding twice (to 2, then to 1) would turn
+    0.31049 into 31.1."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(100 * v, 4)
 
 
 def measure(row: dict, published: dict | None = None) -> dict:
