@@ -32,6 +32,17 @@ def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
         experiment_config(merged, name)
 
 
+def test_paper_preset_trains_cam_with_the_papers_recipe(cfg):
+    """voc12-paper's CAM baseline (and DSRG from CAM seeds) is the papers' recipe, not the subset's LP-FT."""
+    from wsss.config import deep_merge
+
+    assert cfg["classifier"]["method"] == "cam_lpft"
+    config = validate(deep_merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / "voc12-paper.yaml").read_text())))
+    for name in ("cam", "dsrg_cam"):
+        assert experiment_config(config, name)["classifier"]["method"] == "cam"
+    assert experiment_config(config, "ficklenet")["classifier"]["method"] == "ficklenet"
+
+
 def test_voc_ablations_layer_restores_every_ablation_of_the_base_config(cfg):
     """voc12-subset-ficklenet-ablations.yaml copies config.yaml's FickleNet ablation list (a YAML list
     can only be replaced, not re-referenced): the copy must not drift from the original."""
