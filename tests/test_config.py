@@ -55,6 +55,21 @@ def test_voc_ablations_layer_restores_every_ablation_of_the_base_config(cfg):
     assert merged["ablations"]["ficklenet"] == cfg["ablations"]["ficklenet"]
 
 
+def test_voc_rounds_layer_segments_every_row_of_the_whole_ficklenet_table(cfg):
+    """voc12-subset-ficklenet-rounds.yaml trains a DSRG round for the base, every ablation of the whole
+    table and the CAM baseline: a renamed or added ablation must not silently lose its round."""
+    from wsss.config import ablation_experiments, deep_merge
+
+    configs = REPO / "workflow" / "configs"
+    merged = cfg
+    for name in ("voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml", "voc12-subset-ficklenet-rounds.yaml"):
+        merged = deep_merge(merged, yaml.safe_load((configs / name).read_text()))
+    merged = with_ablations(validate(merged))
+    table = merged["ficklenet_table"]
+    rows = [table["base"], *ablation_experiments(merged, table["base"]), *table["compare"]]
+    assert sorted(table["segment"]) == sorted(rows)
+
+
 @pytest.mark.parametrize("path,value,needle", [
     (("classifier", "backbone"), "vgg19", "classifier.backbone"),
     (("segmentation", "rounds"), 0, "segmentation.rounds"),
