@@ -5,14 +5,21 @@ import sys
 import pytest
 import yaml
 
-from wsss.config import (ConfigError, ablation_experiments, experiment_config, method_settings, validate,
-                         with_ablations)
+from wsss.config import (ConfigError, ablation_experiments, deep_merge, experiment_config, method_settings,
+                         validate, with_ablations, with_fullsup)
 from tests.conftest import REPO
 
 
 @pytest.fixture
 def cfg():
     return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def layered(cfg, *names):
+    """`cfg` with workflow/configs/<name> merged over it in order, as Snakemake merges --configfile files."""
+    for name in names:
+        cfg = deep_merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / name).read_text()))
+    return cfg
 
 
 def test_default_config_is_valid(cfg):
@@ -24,9 +31,7 @@ def test_default_config_is_valid(cfg):
 def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
     """Each workflow/configs/*.yaml merged over config.yaml as Snakemake merges --configfile files
     (recursively) passes the checks the Snakefile runs."""
-    from wsss.config import deep_merge, with_fullsup
-
-    merged = deep_merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / override).read_text()))
+    merged = layered(cfg, override)
     with_fullsup(with_ablations(validate(merged)))
     for name in merged["experiments"]:
         experiment_config(merged, name)
@@ -34,10 +39,8 @@ def test_ready_made_configs_are_valid_with_their_ablations(cfg, override):
 
 def test_paper_preset_trains_cam_with_the_papers_recipe(cfg):
     """voc12-paper's CAM baseline (and DSRG from CAM seeds) is the papers' recipe, not the subset's LP-FT."""
-    from wsss.config import deep_merge
-
     assert cfg["classifier"]["method"] == "cam_lpft"
-    config = validate(deep_merge(cfg, yaml.safe_load((REPO / "workflow" / "configs" / "voc12-paper.yaml").read_text())))
+    config = validate(layered(cfg, "voc12-paper.yaml"))
     for name in ("cam", "dsrg_cam"):
         assert experiment_config(config, name)["classifier"]["method"] == "cam"
     assert experiment_config(config, "ficklenet")["classifier"]["method"] == "ficklenet"
@@ -46,25 +49,15 @@ def test_paper_preset_trains_cam_with_the_papers_recipe(cfg):
 def test_voc_ablations_layer_restores_every_ablation_of_the_base_config(cfg):
     """voc12-subset-ficklenet-ablations.yaml copies config.yaml's FickleNet ablation list (a YAML list
     can only be replaced, not re-referenced): the copy must not drift from the original."""
-    from wsss.config import deep_merge
-
-    configs = REPO / "workflow" / "configs"
-    merged = cfg
-    for name in ("voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml"):
-        merged = deep_merge(merged, yaml.safe_load((configs / name).read_text()))
+    merged = layered(cfg, "voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml")
     assert merged["ablations"]["ficklenet"] == cfg["ablations"]["ficklenet"]
 
 
 def test_voc_rounds_layer_segments_every_row_of_the_whole_ficklenet_table(cfg):
     """voc12-subset-ficklenet-rounds.yaml trains a DSRG round for the base, every ablation of the whole
     table and the CAM baseline: a renamed or added ablation must not silently lose its round."""
-    from wsss.config import ablation_experiments, deep_merge
-
-    configs = REPO / "workflow" / "configs"
-    merged = cfg
-    for name in ("voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml", "voc12-subset-ficklenet-rounds.yaml"):
-        merged = deep_merge(merged, yaml.safe_load((configs / name).read_text()))
-    merged = with_ablations(validate(merged))
+    merged = with_ablations(validate(layered(cfg, "voc12-subset.yaml", "voc12-subset-ficklenet-ablations.yaml",
+                                             "voc12-subset-ficklenet-rounds.yaml")))
     table = merged["ficklenet_table"]
     rows = [table["base"], *ablation_experiments(merged, table["base"]), *table["compare"]]
     assert sorted(table["segment"]) == sorted(rows)
