@@ -3,6 +3,7 @@ directory with the same settings takes the classifier and the CAM shards from th
 training; other settings miss it."""
 import subprocess
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -22,6 +23,7 @@ def run(workdir, env, cache, *config):
     return r.stdout + r.stderr
 
 
+@pytest.mark.slow  # an end-to-end run (subprocesses of whole stages): the slow tier
 def test_second_workflow_reuses_the_cached_classifier(tmp_path, env):
     cache = tmp_path / "cache"
     cache.mkdir()

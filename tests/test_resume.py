@@ -29,6 +29,7 @@ def _cmd(index, out, epochs):
             "--metrics", str(out / "m.json"), "--curve", str(out / "c.png"), "--device", "cpu", "--threads", "1"]
 
 
+@pytest.mark.slow  # an end-to-end run (subprocesses of whole stages): the slow tier
 def test_killed_training_resumes_to_identical_weights(tiny_index, tmp_path, env):
     epochs = 6
     ref, killed = tmp_path / "ref", tmp_path / "killed"
