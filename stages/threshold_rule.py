@@ -7,12 +7,10 @@ ground truth.
 """
 from __future__ import annotations
 
-from tqdm import tqdm
-
 from wsss import cli
 from wsss.io.files import write_json
 from wsss.io.h5store import ShardReader
-from wsss.ops.thresholds import BINS, map_histogram, otsu
+from wsss.ops.thresholds import BINS, otsu_of_maps
 
 
 def get_args_parser():
@@ -23,11 +21,8 @@ def get_args_parser():
 
 
 def run(args):
-    hist = 0
     with ShardReader(args.cams) as reader:
-        for image_id in tqdm(sorted(reader.keys()), desc="threshold rule"):
-            hist = hist + map_histogram(reader.cam(image_id)[0])
-    t = otsu(hist)
+        t, hist = otsu_of_maps(reader)
     write_json(args.out, {"rule": "otsu", "threshold": t, "bins": BINS, "histogram": hist.tolist()})
     print(f"Otsu threshold of {len(args.cams)} shard(s): {t:.3f}")
 

@@ -10,6 +10,11 @@ affinity^10 with a unit diagonal, column-normalised, walked 2^8 times on the str
 divided by its max) times (1 - boundary); upsampled, divided by the global max. IRN labels background
 where every class is below 0.25 (sem_seg_bg_thres), which is the `cam_irn` experiment's constant
 threshold (fixed by the method, not tuned).
+Ablation `constants: otsu` (`cam_irn_map_scale`, not the paper): IRN's 0.30 and 0.05 are 2x and 1/3x
+its CAM threshold 0.15 (cam_eval_thres of jiwoon-ahn/irn); on maps of another scale (the LP-FT CAMs'
+Otsu threshold is 0.37) the "confident" foreground above 0.30 is wider than the maps' own pseudo labels.
+The ablation keeps IRN's ratios and sets fg = 0.30 t / 0.15, bg = 0.05 t / 0.15 from the maps' own
+Otsu threshold t over the training images (the protocol rule; no ground truth is read).
 Departures: the project's backbone (IRN: ResNet-50), Adam at the config's lr (IRN: SGD lr 0.1, batch 32,
 3 epochs of train_aug, 512 crops), no displacement field (instance segmentation only).
 """
@@ -43,6 +48,11 @@ class InterPixelRelations(RandomWalk):
                      "description": "relation labels: background constant of the class pass"},
               "bg": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.05,
                      "description": "relation labels: background constant of the background pass"},
+              "constants": {"enum": ["paper", "otsu"], "default": "paper",
+                            "description": "fg / bg as given (paper) or rescaled by the maps' Otsu threshold / "
+                                           "reference_threshold (an ablation)"},
+              "reference_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.15,
+                                      "description": "the CAM threshold fg and bg are relative to (IRN: 0.15)"},
               "crf": {"type": "object", "default": IRN_CRF, "description": "dense CRF of the labels (IRN's kernels)"}}
     for _k in ("alpha", "la", "ha"):
         schema.pop(_k)
@@ -57,6 +67,9 @@ class InterPixelRelations(RandomWalk):
         return model
 
     data = _RelationData
+
+    def labels(self, index, ids, maps_reader, settings) -> dict:
+        return super().labels(index, ids, maps_reader, scaled_constants(maps_reader, ids, settings))
 
     def image_labels(self, img, cams, class_ids, crf, settings) -> np.ndarray:
         """One image's training labels: IRN's relation labels."""
@@ -101,3 +114,16 @@ class InterPixelRelations(RandomWalk):
         up = F.interpolate(walked[None], size=(h4 * 4, w4 * 4), mode="bilinear", align_corners=False)[0, :, :h, :w]
         up = up.clamp_min(0)
         return (up / up.max().clamp_min(1e-12)).numpy().astype(np.float32)
+
+
+def scaled_constants(maps_reader, ids, settings: dict) -> dict:
+    """The settings with fg / bg rescaled to the maps' own Otsu threshold when `constants` is `otsu`."""
+    if settings.get("constants", "paper") == "paper":
+        return settings
+    from wsss.ops.thresholds import otsu_of_maps
+
+    t, _ = otsu_of_maps(maps_reader, ids)
+    k = t / settings["reference_threshold"]
+    fg, bg = min(settings["fg"] * k, 0.95), min(settings["bg"] * k, 0.95)
+    print(f"IRN constants rescaled to the maps' Otsu threshold {t:.3f}: fg {fg:.3f}, bg {bg:.3f}")
+    return {**settings, "fg": fg, "bg": bg}
