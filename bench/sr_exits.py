@@ -35,7 +35,7 @@ def main():
     a = ap.parse_args()
     index = Index(a.index)
     model, _ = load_segmenter(a.checkpoint)
-    if not hasattr(model, "exit_outputs") or not getattr(model, "exits", None):
+    if not getattr(model, "exits", None):
         raise SystemExit(f"{a.checkpoint}: not a DeepLab trained with segmentation.loss self_regulation (no exits)")
     ids = index.splits[a.split][: a.limit or None]
     accs = [ConfusionAccumulator(index.n_classes) for _ in NAMES]

@@ -35,14 +35,14 @@ def otsu(hist: np.ndarray) -> float:
     return float((k + 1) / len(hist))
 
 
-def otsu_of_maps(reader, ids=None, progress: bool = True) -> tuple[float, np.ndarray]:
+def otsu_of_maps(reader, ids=None) -> tuple[float, np.ndarray]:
     """The rule's threshold of a set of maps (a ShardReader) and the pooled histogram it splits; ids: the
     images to pool, all of the reader's by default."""
     from tqdm import tqdm
 
     ids = sorted(reader.keys()) if ids is None else [i for i in ids if i in reader]
     hist = np.zeros(BINS, np.int64)
-    for image_id in tqdm(ids, desc="threshold rule", disable=not progress):
+    for image_id in tqdm(ids, desc="threshold rule"):
         hist = hist + map_histogram(reader.cam(image_id)[0])
     return otsu(hist), hist
 
