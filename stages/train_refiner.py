@@ -44,26 +44,28 @@ def get_args_parser():
 
 def run(args):
     cli.set_threads(args)
-    refiner, settings = get_refiner(args.refiner), args.settings
+    refiner = get_refiner(args.refiner)
     dev = pick_device(args.device)
     index = Index(args.index)
     ids = index.splits[args.split]
     torch.manual_seed(args.seed)
-    model = refiner.build(settings)
-    opt = make_optimizer(model, settings)
     with ShardReader(args.cams) as maps:
+        settings = refiner.resolve(args.settings, maps, ids)
+        model = refiner.build(settings)
+        opt = make_optimizer(model, settings)
         make_loader = refiner.batches(index, ids, maps, settings, args.crop, args.seed)
     schedule = argparse.Namespace(epochs=settings["epochs"], iterations=settings.get("iterations"))
     epochs = cli.epochs_for(schedule, make_loader)
     work = Path(args.out).parent / (Path(args.out).stem + ".resume")
-    run_id = fingerprint(refiner=args.refiner, settings=settings, epochs=epochs, crop=args.crop, seed=args.seed,
+    run_id = fingerprint(refiner=args.refiner, settings=args.settings, epochs=epochs, crop=args.crop, seed=args.seed,
                          split=args.split, data=files_digest([args.index, *args.cams]),
                          code=code_hash("stages.train_refiner", plugins=plugins_of(refiner)))
     t0 = time.time()
     rows = fit(model, make_loader, refiner.step, opt, epochs=epochs, device=dev, work_dir=work, seed=args.seed,
                desc=args.refiner, log_path=args.log, run_id=run_id, schedule=settings)
     m = {"refiner": args.refiner, "epochs": epochs, "iterations": rows_steps(rows), "final_loss": rows[-1]["loss"],
-         "train_seconds": round(time.time() - t0, 1), "n_train_images": len(ids), "device": str(dev)}
+         "train_seconds": round(time.time() - t0, 1), "n_train_images": len(ids), "device": str(dev),
+         "resolved": {k: v for k, v in settings.items() if args.settings.get(k) != v}}
     save_checkpoint(args.out, model=model.cpu().state_dict(), settings=settings, refiner=args.refiner)
     loss_curve(rows, args.curve, f"{args.refiner} ({settings.get('backbone', '')})")
     write_json(args.metrics, m)

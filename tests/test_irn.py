@@ -91,31 +91,15 @@ def test_short_levels_are_padded_not_stretched():
     assert torch.equal(out[0, 0, 92:, 0], out[0, 0, 91:92, 0].expand(2))
 
 
-class _Maps:
-    """A ShardReader stand-in: every image's maps are one class at `value` on half the pixels, 0 elsewhere."""
-    def __init__(self, ids, value):
-        self.ids, self.value = list(ids), value
-
-    def keys(self):
-        return self.ids
-
-    def __contains__(self, image_id):
-        return image_id in self.ids
-
-    def cam(self, image_id):
-        maps = np.zeros((1, 8, 8), np.float32)
-        maps[0, :, :4] = self.value
-        return maps, [3]
-
-
-def test_constants_rescaled_to_the_maps_otsu_threshold():
+def test_constants_rescaled_to_the_maps_otsu_threshold(half_maps):
     from wsss.refiners.irn import scaled_constants
 
     settings = {"fg": 0.30, "bg": 0.05, "constants": "otsu", "reference_threshold": 0.15}
     # two populations, 0 and 0.9: Otsu splits right after the first bin, t = 1/256
-    out = scaled_constants(_Maps(["a", "b"], 0.9), ["a", "b", "not_in_the_reader"], settings)
+    out = scaled_constants(half_maps(["a", "b"], 0.9), ["a", "b", "not_in_the_reader"], settings)
     t = 1 / 256
     assert out["fg"] == pytest.approx(0.30 * t / 0.15) and out["bg"] == pytest.approx(0.05 * t / 0.15)
+    assert scaled_constants(None, [], out) is out                                        # resolved once
     assert scaled_constants(None, [], {**settings, "constants": "paper"})["fg"] == 0.30   # the paper's: reads nothing
-    big = scaled_constants(_Maps(["a"], 0.9), ["a"], {**settings, "reference_threshold": 0.0001})
+    big = scaled_constants(half_maps(["a"], 0.9), ["a"], {**settings, "reference_threshold": 0.0001})
     assert big["fg"] == 0.95 and big["bg"] == 0.95                                       # capped below 1

@@ -86,3 +86,30 @@ def test_affinity_labels_follow_psas_rule():
     assert label[0, :3].tolist() == [7, 7, 7] and label[1, 0] == 0
     cams[0, 0, 2] = 0.2  # 0.8^4 = 0.41 > 0.2 (not class) and 0.8^32 = 8e-4 < 0.2 (not background): don't care
     assert rw.affinity_labels(None, cams, [7], fake_crf)[0, 2] == rw.IGNORE
+
+
+def test_power_threshold_is_where_psas_argmax_flips():
+    assert rw.power_threshold(1) == pytest.approx(0.5)
+    assert rw.power_threshold(16) == pytest.approx(0.1228, abs=1e-4)
+    assert rw.threshold_power(rw.power_threshold(16)) == pytest.approx(16)
+    assert rw.threshold_power(0.367) == pytest.approx(2.192, abs=1e-3)   # the LP-FT CAMs' Otsu threshold
+    for alpha in (2.19, 16, 32):
+        t = rw.power_threshold(alpha)
+        cams = np.array([[[t - 1e-4, t + 1e-4]]], np.float32)
+        assert rw.psa_background(cams, alpha).argmax(0).tolist() == [[0, 1]]   # background just below t only
+
+
+def test_powers_moved_to_the_maps_otsu_threshold(half_maps):
+    from wsss.refiners.random_walk import scaled_powers
+
+    settings = {"alpha": 16, "la": 4, "ha": 32, "powers": "otsu"}
+    out = scaled_powers(half_maps(["a", "b"], 0.9), ["a", "b"], settings)
+    t = 1 / 256   # Otsu of two populations 0 and 0.9 (conftest.py)
+    assert out["maps_threshold"] == pytest.approx(t) and rw.power_threshold(out["alpha"]) == pytest.approx(t)
+    k = t / rw.power_threshold(16)
+    assert rw.power_threshold(out["la"]) == pytest.approx(rw.power_threshold(4) * k)
+    assert rw.power_threshold(out["ha"]) == pytest.approx(rw.power_threshold(32) * k)
+    high = scaled_powers(half_maps(["a"], 0.9), ["a"], {**settings, "alpha": 1e5})     # k huge: la's edge capped
+    assert rw.power_threshold(high["la"]) == pytest.approx(0.95)
+    assert scaled_powers(None, [], out) is out                                   # resolved once, read nothing
+    assert scaled_powers(None, [], {**settings, "powers": "paper"})["alpha"] == 16

@@ -307,3 +307,48 @@ def test_files_digest_reads_large_shards_by_size_and_samples(tmp_path):
     unsampled[len(data) // 4] ^= 1
     assert write(unsampled, same_time=False) != before  # a rewrite: a new file, a new mtime
     assert write(data) == before  # the same bytes and time: the same shard
+
+
+# -- train_refiner / refine_cams -------------------------------------------------------------------------
+
+def test_train_refiner_saves_the_resolved_powers_that_refine_cams_applies(tmp_path):
+    from stages import refine_cams, train_refiner
+    from wsss.io.artifacts import load_torch
+    from wsss.io.files import read_image
+    from wsss.io.h5store import ShardReader, ShardWriter, write_cam
+    from wsss.ops.random_walk import power_threshold
+    from wsss.ops.thresholds import otsu_of_maps
+    from wsss.refiners import get_refiner
+
+    ids = ["i0", "i1"]
+    index = tiny_index(tmp_path, {i: np.zeros((32, 32), np.uint8) for i in ids}, {i: [1] for i in ids}, split="train")
+    ramp = np.broadcast_to(np.linspace(0, 1, 32, dtype=np.float32), (1, 32, 32))   # a map whose scale matters
+    with ShardWriter(tmp_path / "cams.h5") as w:
+        for i in ids:
+            write_cam(w, i, ramp, [1])
+    rw = get_refiner("random_walk")
+    settings = {k: v["default"] for k, v in rw.schema.items()}
+    settings.update(pretrained=False, batch_size=2, iterations=1, powers="otsu")
+    out = {n: str(tmp_path / f) for n, f in (("out", "model.pt"), ("log", "log.csv"), ("metrics", "m.json"),
+                                              ("curve", "c.png"))}
+    train_refiner.main(["--index", index, "--refiner", "random_walk", "--cams", str(tmp_path / "cams.h5"),
+                        "--settings", json.dumps(settings), "--crop", "32", "--device", "cpu",
+                        *[x for n, f in out.items() for x in (f"--{n}", f)]])
+    state = load_torch(out["out"], "refiner checkpoint")
+    with ShardReader([tmp_path / "cams.h5"]) as maps:
+        t, _ = otsu_of_maps(maps)
+    saved = state["settings"]
+    assert saved["maps_threshold"] == pytest.approx(t) and power_threshold(saved["alpha"]) == pytest.approx(t)
+    assert sorted(read_json(out["metrics"])["resolved"]) == ["alpha", "ha", "la", "maps_threshold"]
+    refine_cams.main(["--index", index, "--refiner", "random_walk", "--cams", str(tmp_path / "cams.h5"),
+                      "--checkpoint", out["out"], "--split", "train", "--shard", "0", "--shards", "1",
+                      "--out", str(tmp_path / "walked.h5"), "--device", "cpu"])
+    with ShardReader([tmp_path / "walked.h5"]) as walked:
+        m, class_ids = walked.cam("i0")
+    model = rw.build(saved, pretrained=False)
+    model.load_state_dict(state["model"])
+    model.eval()
+    img = read_image(tmp_path / "i0.jpg")
+    assert list(class_ids) == [1]
+    np.testing.assert_allclose(m, rw.refine(model, img, ramp, [1], saved, "cpu"), atol=1e-3)   # the resolved powers
+    assert np.abs(m - rw.refine(model, img, ramp, [1], settings, "cpu")).max() > 0.05          # not the paper's

@@ -123,6 +123,21 @@ def psa_background(cams: np.ndarray, alpha: float) -> np.ndarray:
     return np.concatenate([bg[None], cams]).astype(np.float32)
 
 
+def power_threshold(power: float) -> float:
+    """The map value t at which PSA's background (1 - t)^power equals t: the threshold PSA's argmax over
+    [background; one class] applies to that class's max-normalised map (power 16 -> 0.123)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):  # (1 - t)^power - t falls monotonically in t; bisection to float precision
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if (1 - mid) ** power > mid else (lo, mid)
+    return (lo + hi) / 2
+
+
+def threshold_power(t: float) -> float:
+    """The inverse of power_threshold: the background power whose argmax thresholds the maps at t."""
+    return float(np.log(t) / np.log1p(-t))
+
+
 def affinity_labels(img: np.ndarray, cams: np.ndarray, class_ids, crf, la: float = 4, ha: float = 32) -> np.ndarray:
     """PSA's confident regions (H, W) uint8: the class id where the CRF of the low-power background
     says that class, 0 where the CRF of the high-power background says background, IGNORE elsewhere.

@@ -13,6 +13,12 @@ class Refiner:
         """The network (an nn.Module with param_groups(), trained by wsss.training.fit)."""
         raise NotImplementedError
 
+    def resolve(self, settings: dict, maps_reader, ids) -> dict:
+        """The settings the network is trained and applied with (train_refiner saves them in its checkpoint,
+        refine_cams reads them there). A refiner whose constants come from the training images' maps (an
+        ablation) sets them here, once; by default the settings as given."""
+        return settings
+
     def batches(self, index, ids, maps_reader, settings: dict, crop: int, seed: int):
         """make_loader(epoch) for fit: training batches made from the images and their maps."""
         raise NotImplementedError

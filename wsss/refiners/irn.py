@@ -68,8 +68,8 @@ class InterPixelRelations(RandomWalk):
 
     data = _RelationData
 
-    def labels(self, index, ids, maps_reader, settings) -> dict:
-        return super().labels(index, ids, maps_reader, scaled_constants(maps_reader, ids, settings))
+    def resolve(self, settings, maps_reader, ids) -> dict:
+        return scaled_constants(maps_reader, ids, settings)
 
     def image_labels(self, img, cams, class_ids, crf, settings) -> np.ndarray:
         """One image's training labels: IRN's relation labels."""
@@ -118,7 +118,7 @@ class InterPixelRelations(RandomWalk):
 
 def scaled_constants(maps_reader, ids, settings: dict) -> dict:
     """The settings with fg / bg rescaled to the maps' own Otsu threshold when `constants` is `otsu`."""
-    if settings.get("constants", "paper") == "paper":
+    if settings.get("constants", "paper") == "paper" or "maps_threshold" in settings:  # the paper's, or resolved
         return settings
     from wsss.ops.thresholds import otsu_of_maps
 
@@ -126,4 +126,4 @@ def scaled_constants(maps_reader, ids, settings: dict) -> dict:
     k = t / settings["reference_threshold"]
     fg, bg = min(settings["fg"] * k, 0.95), min(settings["bg"] * k, 0.95)
     print(f"IRN constants rescaled to the maps' Otsu threshold {t:.3f}: fg {fg:.3f}, bg {bg:.3f}")
-    return {**settings, "fg": fg, "bg": bg}
+    return {**settings, "fg": fg, "bg": bg, "maps_threshold": t}

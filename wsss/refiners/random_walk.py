@@ -9,6 +9,13 @@ ResNet-38), GroupNorm in the head (PSA's VGG variant), the schedule and optimize
 (PSA: SGD lr 0.1, batch 8, 8 epochs, 448 crops), crops are taken at the original scale as PSA does,
 and the labels reach the stride-8 grid by the label at each cell's centre (PSA: the argmax of the
 CRF probabilities average-pooled over the cell).
+Ablation `powers: otsu` (`cam_rw_map_scale`, not the paper): PSA's powers are absolute. Its argmax
+over [(1 - max)^alpha; cams] thresholds a class's map at t(alpha), the t where t = (1 - t)^alpha:
+t(16) = 0.123, a fit to CAMs whose best threshold is about 0.15; la 4 and ha 32 put the confident
+regions' edges at t = 0.276 and 0.077. On maps of another scale (the LP-FT CAMs' Otsu threshold is 0.37) the
+walk and its labels sit far inside the maps' own foreground. The ablation sets alpha so that
+t(alpha) is the maps' Otsu threshold T over the training images, and la / ha so that their
+thresholds keep their ratios to t(16) (times T / t(16); capped at 0.95). No ground truth is read.
 """
 from __future__ import annotations
 
@@ -67,6 +74,8 @@ class RandomWalk(Refiner):
         "la": {"type": "number", "exclusiveMinimum": 0, "default": 4, "description": "training labels: foreground power"},
         "ha": {"type": "number", "exclusiveMinimum": 0, "default": 32, "description": "training labels: background power"},
         "crf": {"type": "object", "default": PSA_CRF, "description": "dense CRF of the training labels (PSA's kernels)"},
+        "powers": {"enum": ["paper", "otsu"], "default": "paper",
+                   "description": "alpha / la / ha as given (paper) or moved to the maps' Otsu threshold (an ablation)"},
     }
 
     def build(self, settings, pretrained=None):
@@ -76,6 +85,9 @@ class RandomWalk(Refiner):
         model = AffinityNet(settings["backbone"], pretrained, settings.get("weights_path"))
         model.radius = settings["radius"]  # the pairs the loss sees (step gets only the model)
         return model
+
+    def resolve(self, settings, maps_reader, ids) -> dict:
+        return scaled_powers(maps_reader, ids, settings)
 
     def labels(self, index, ids, maps_reader, settings) -> dict:
         """PSA's confident regions of every image (uint8, full size), computed once."""
@@ -131,3 +143,19 @@ class RandomWalk(Refiner):
             feats = model(x.to(device)).float().cpu()
         return refine(cams.astype(np.float32), feats, (h, w), s, settings["radius"], settings["beta"], settings["logt"],
                       settings["alpha"])
+
+
+def scaled_powers(maps_reader, ids, settings: dict) -> dict:
+    """The settings with alpha / la / ha moved to the maps' own Otsu threshold t when `powers` is `otsu`:
+    alpha's argmax then thresholds the maps at t, and la / ha keep their thresholds' ratios to alpha's."""
+    if settings.get("powers", "paper") == "paper" or "maps_threshold" in settings:  # the paper's, or resolved
+        return settings
+    from wsss.ops.random_walk import power_threshold, threshold_power
+    from wsss.ops.thresholds import otsu_of_maps
+
+    t, _ = otsu_of_maps(maps_reader, ids)
+    k = t / power_threshold(settings["alpha"])
+    out = {name: threshold_power(min(power_threshold(settings[name]) * k, 0.95))
+           for name in ("alpha", "la", "ha")}
+    print("PSA powers moved to the maps' Otsu threshold {:.3f}: alpha {alpha:.3f}, la {la:.3f}, ha {ha:.3f}".format(t, **out))
+    return {**settings, **out, "maps_threshold": t}
