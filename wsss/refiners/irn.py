@@ -54,7 +54,7 @@ class InterPixelRelations(RandomWalk):
               "reference_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.15,
                                       "description": "the CAM threshold fg and bg are relative to (IRN: 0.15)"},
               "crf": {"type": "object", "default": IRN_CRF, "description": "dense CRF of the labels (IRN's kernels)"}}
-    for _k in ("alpha", "la", "ha"):
+    for _k in ("alpha", "la", "ha", "powers"):  # PSA's powers: IRN has none
         schema.pop(_k)
     del _k
 
