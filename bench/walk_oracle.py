@@ -11,6 +11,11 @@ radius 5, beta 8, 2^8 steps, background (1 - max)^16, the argmax). The walk then
 within the true regions, so its labels are the best any affinity network can give these maps. It uses
 the ground truth of the images it labels: a diagnosis, never a setting (nothing is tuned on it).
 --refined scores a refiner's own maps beside it, at its own rule (--refined-threshold).
+--checkpoint walks the same maps with a trained AffinityNet's affinities (a `random_walk` refiner's
+model.pt, its radius / beta / logt) at each --alpha, to separate the walk's power from the network:
+
+    python bench/walk_oracle.py --index ... --cams ... --checkpoint results/voc12/refiners/<rw set>/model.pt \
+        --alpha 16 2.19
 """
 import argparse
 from contextlib import nullcontext
@@ -21,7 +26,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from wsss.data.dataset import Index
-from wsss.io.files import read_label
+from wsss.io.files import read_image, read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.metrics import ConfusionAccumulator
 from wsss.ops.random_walk import IGNORE, refine
@@ -42,6 +47,20 @@ def oracle_features(gt: np.ndarray, n_classes: int, stride: int) -> torch.Tensor
     return SHARPNESS * counts / counts.sum(1, keepdim=True).clamp_min(1)
 
 
+def load_affinity_net(path):
+    """(refiner, model, settings) of a random_walk refiner's checkpoint, on the CPU in eval mode."""
+    from wsss.io.artifacts import load_torch
+    from wsss.refiners import get_refiner
+
+    state = load_torch(path, "refiner checkpoint")
+    if state.get("refiner") != "random_walk":
+        raise SystemExit(f"{path} is a {state.get('refiner')!r} checkpoint; --checkpoint takes a random_walk one")
+    refiner = get_refiner("random_walk")
+    model = refiner.build(state["settings"], pretrained=False)
+    model.load_state_dict(state["model"])
+    return refiner, model.eval(), state["settings"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True)
@@ -54,11 +73,17 @@ def main():
     ap.add_argument("--radius", type=int, default=5)
     ap.add_argument("--beta", type=float, default=8)
     ap.add_argument("--logt", type=int, default=8)
-    ap.add_argument("--alpha", type=float, default=16)
+    ap.add_argument("--alpha", type=float, nargs="+", default=[16], help="the walked background's power(s)")
+    ap.add_argument("--checkpoint", help="a random_walk refiner's model.pt: its learned walk beside the oracle's")
     a = ap.parse_args()
     index = Index(a.index)
     torch.set_num_threads(1)
-    cms = {"oracle walk": ConfusionAccumulator(index.n_classes)}
+    learned = load_affinity_net(a.checkpoint) if a.checkpoint else None
+    cms = {}
+    for alpha in a.alpha:
+        cms[f"oracle walk, alpha {alpha:g}"] = ConfusionAccumulator(index.n_classes)
+        if learned:
+            cms[f"learned walk, alpha {alpha:g}"] = ConfusionAccumulator(index.n_classes)
     if a.refined:
         cms["refiner's walk"] = ConfusionAccumulator(index.n_classes)
     n = 0
@@ -68,14 +93,20 @@ def main():
                 continue
             cams, class_ids = maps.cam(image_id)
             gt = read_label(index.masks[image_id])
-            walked = refine(cams.astype(np.float32), oracle_features(gt, index.n_classes, a.stride), gt.shape,
-                            a.stride, a.radius, a.beta, a.logt, a.alpha)
-            cms["oracle walk"].add(gt, thresholded(walked, class_ids, 0.5))
+            for alpha in a.alpha:
+                walked = refine(cams.astype(np.float32), oracle_features(gt, index.n_classes, a.stride), gt.shape,
+                                a.stride, a.radius, a.beta, a.logt, alpha)
+                cms[f"oracle walk, alpha {alpha:g}"].add(gt, thresholded(walked, class_ids, 0.5))
+                if learned:
+                    refiner, model, settings = learned
+                    walked = refiner.refine(model, read_image(index.images[image_id]), cams.astype(np.float32),
+                                            class_ids, {**settings, "alpha": alpha}, "cpu")
+                    cms[f"learned walk, alpha {alpha:g}"].add(gt, thresholded(walked, class_ids, 0.5))
             if refined is not None:
                 cms["refiner's walk"].add(gt, thresholded(*refined.cam(image_id), a.refined_threshold))
             n += 1
     print(f"{n} images of {a.split}; PSA's walk (radius {a.radius}, beta {a.beta:g}, 2^{a.logt} steps, "
-          f"alpha {a.alpha:g}, stride {a.stride}) at PSA's argmax (0.5); the refiner's maps at {a.refined_threshold:g}")
+          f"stride {a.stride}) at PSA's argmax (0.5); the refiner's maps at {a.refined_threshold:g}")
     print("| affinities | mIoU % | object pixels labelled background % | foreground labels on background % |")
     print("|---|---|---|---|")
     for name, cm in cms.items():
