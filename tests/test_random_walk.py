@@ -113,3 +113,16 @@ def test_powers_moved_to_the_maps_otsu_threshold(half_maps):
     assert rw.power_threshold(high["la"]) == pytest.approx(0.95)
     assert scaled_powers(None, [], out) is out                                   # resolved once, read nothing
     assert scaled_powers(None, [], {**settings, "powers": "paper"})["alpha"] == 16
+
+
+def test_stored_maps_keep_psas_argmax_where_the_background_vanishes():
+    # walked [bg; class a; class b]: the left pixel is an object's core at alpha 16 (bg ~0, b above a), the
+    # middle one is background, the right one a near tie that float16 can still order
+    walked = torch.tensor([[[1e-9, 0.8, 0.10]], [[0.3, 0.1, 0.500]], [[0.6, 0.2, 0.501]]])
+    psa = walked.argmax(0)  # PSA's label: 0 = background, k = the k-th labelled class
+    stored = rw.psa_label_maps(walked).astype(np.float16)  # the map files' dtype
+    assert stored.max() <= 1
+    labels = np.where(stored.max(0) > 0.5, stored.argmax(0) + 1, 0)
+    assert labels.tolist() == psa.tolist() == [[2, 0, 2]]
+    saturated = (walked[1:] / (walked[1:] + walked[:1])).numpy().astype(np.float16)  # the old w_k / (w_k + w_bg)
+    assert saturated[0, 0, 0] == saturated[1, 0, 0] == 1  # both classes 1: the argmax fell to the first

@@ -153,9 +153,8 @@ def affinity_labels(img: np.ndarray, cams: np.ndarray, class_ids, crf, la: float
 def refine(cams: np.ndarray, feats: torch.Tensor, image_size, stride: int, radius: int, beta: float, logt: int,
            alpha: float) -> np.ndarray:
     """One image's random walk: cams (K, H, W) max-normalised, feats (1, C, h, w) the affinity features
-    of the image padded to a multiple of `stride` -> (K, H, W) maps m_k = w_k / (w_k + w_bg) in [0, 1],
-    w the walked maps. m_k > 0.5 exactly where PSA's argmax over [bg; classes] picks a class, and the
-    argmax over k of m_k is PSA's class there (w_bg is shared), so the 0.5 rule is PSA's label."""
+    of the image padded to a multiple of `stride` -> (K, H, W) maps in [0, 1] (`psa_label_maps`) whose
+    0.5 rule is PSA's argmax over the walked [bg; classes]."""
     H, W = image_size
     h, w = feats.shape[-2:]
     full = torch.from_numpy(psa_background(cams, alpha))
@@ -165,5 +164,13 @@ def refine(cams: np.ndarray, feats: torch.Tensor, image_size, stride: int, radiu
     walked = walk(small, transition(aff, radius, beta), 2 ** logt)
     up = F.interpolate(walked[None], size=(h * stride, w * stride), mode="bilinear", align_corners=False)[0]
     up = up[:, :H, :W].clamp_min(0)
-    m = up[1:] / (up[1:] + up[:1]).clamp_min(1e-12)
-    return m.numpy().astype(np.float32)
+    return psa_label_maps(up)
+
+
+def psa_label_maps(walked: torch.Tensor) -> np.ndarray:
+    """(K, H, W) maps m_k = w_k / (w_bg + max_j w_j) of the walked (1 + K, H, W) [bg; classes]: max_k m_k > 0.5
+    exactly where PSA's argmax picks a class, and argmax_k m_k is that class. The denominator is shared by
+    the classes, so their order survives the float16 of the map files; w_k / (w_k + w_bg) saturates at 1 for
+    every class where w_bg is ~0 (an object's core at PSA's alpha 16), and the stored classes then tie."""
+    fg, bg = walked[1:], walked[:1]
+    return (fg / (bg + fg.amax(0, keepdim=True)).clamp_min(1e-12)).numpy().astype(np.float32)
