@@ -126,3 +126,4 @@ def test_stored_maps_keep_psas_argmax_where_the_background_vanishes():
     assert labels.tolist() == psa.tolist() == [[2, 0, 2]]
     saturated = (walked[1:] / (walked[1:] + walked[:1])).numpy().astype(np.float16)  # the old w_k / (w_k + w_bg)
     assert saturated[0, 0, 0] == saturated[1, 0, 0] == 1  # both classes 1: the argmax fell to the first
+    assert rw.psa_label_maps(torch.rand(1, 2, 3)).shape == (0, 2, 3)  # no labelled class: no maps

@@ -173,4 +173,6 @@ def psa_label_maps(walked: torch.Tensor) -> np.ndarray:
     the classes, so their order survives the float16 of the map files; w_k / (w_k + w_bg) saturates at 1 for
     every class where w_bg is ~0 (an object's core at PSA's alpha 16), and the stored classes then tie."""
     fg, bg = walked[1:], walked[:1]
+    if not len(fg):  # an image without labelled classes
+        return fg.numpy().astype(np.float32)
     return (fg / (bg + fg.amax(0, keepdim=True)).clamp_min(1e-12)).numpy().astype(np.float32)
