@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from wsss.ops.random_walk import IGNORE, _shifted, offsets
+from wsss.ops.random_walk import IGNORE, _shifted, offsets, transition, walk
 
 
 def path_points(dy: int, dx: int) -> list[tuple[int, int]]:
@@ -44,6 +45,24 @@ def boundary_affinities(boundary: torch.Tensor, radius: int) -> torch.Tensor:
         path = torch.stack([_shift_any(boundary, y, x, 1.0) for y, x in path_points(dy, dx)])
         out.append(1 - path.max(0).values)
     return torch.stack(out, 1)
+
+
+def boundary_walk(cams: np.ndarray, boundary: torch.Tensor, image_size, radius: int = 5, beta: float = 10,
+                  logt: int = 8, stride: int = 4) -> np.ndarray:
+    """IRN's walk of one image's maps (K, H, W) through a class-boundary map (h, w) at `stride` covering the
+    image padded to a multiple of it: each class divided by its max, times (1 - boundary), walked 2^logt
+    steps with A = (1 - max boundary on the path)^beta; upsampled, divided by the global max (IRN's
+    0.25 rule then labels background where every class is below it)."""
+    H, W = image_size
+    h, w = boundary.shape
+    maps = F.pad(torch.from_numpy(cams.astype(np.float32)), (0, w * stride - W, 0, h * stride - H))
+    small = F.avg_pool2d(maps[None], stride, stride)[0]
+    small = small / small.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
+    aff = boundary_affinities(boundary[None], radius)[0]
+    walked = walk(small * (1 - boundary), transition(aff, radius, beta), 2 ** logt)
+    up = F.interpolate(walked[None], size=(h * stride, w * stride), mode="bilinear", align_corners=False)[0, :, :H, :W]
+    up = up.clamp_min(0)
+    return (up / up.max().clamp_min(1e-12)).numpy().astype(np.float32)
 
 
 def relation_labels(img: np.ndarray, cams: np.ndarray, class_ids, crf, fg: float = 0.30, bg: float = 0.05,

@@ -92,28 +92,15 @@ class InterPixelRelations(RandomWalk):
     def refine(self, model, img, cams, class_ids, settings, device):
         import torch
 
-        import torch.nn.functional as F
-
         from wsss.data.transforms import to_tensor
-        from wsss.ops.inter_pixel import boundary_affinities
-        from wsss.ops.random_walk import transition, walk
+        from wsss.ops.inter_pixel import boundary_walk
 
         h, w = img.shape[:2]
         x = to_tensor(img)[None].to(device)
         with torch.no_grad():
             logits = (model(x) + model(x.flip(-1)).flip(-1)) / 2
         boundary = torch.sigmoid(logits.float().cpu())[0]                     # (h4, w4)
-        h4, w4 = boundary.shape
-        maps = torch.from_numpy(cams.astype(np.float32))
-        maps = F.pad(maps, (0, w4 * 4 - w, 0, h4 * 4 - h))
-        small = F.avg_pool2d(maps[None], 4, 4)[0]
-        small = small / small.flatten(1).max(1).values.clamp_min(1e-5)[:, None, None]
-        aff = boundary_affinities(boundary[None], settings["walk_radius"])[0]
-        walked = walk(small * (1 - boundary), transition(aff, settings["walk_radius"], settings["beta"]),
-                      2 ** settings["logt"])
-        up = F.interpolate(walked[None], size=(h4 * 4, w4 * 4), mode="bilinear", align_corners=False)[0, :, :h, :w]
-        up = up.clamp_min(0)
-        return (up / up.max().clamp_min(1e-12)).numpy().astype(np.float32)
+        return boundary_walk(cams, boundary, (h, w), settings["walk_radius"], settings["beta"], settings["logt"])
 
 
 def scaled_constants(maps_reader, ids, settings: dict) -> dict:
