@@ -79,7 +79,7 @@ def main():
     from wsss.models.hed import edge_map, load_hed
 
     index = Index(a.index)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     hed = load_hed() if "hed" in a.sources else None
     learned = load_irn(a.checkpoint) if a.checkpoint else None
     names = (["maps"] if a.maps_threshold else []) + (["learned"] if learned else []) + list(a.sources)
