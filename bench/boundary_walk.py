@@ -32,6 +32,7 @@ from wsss.io.files import IGNORE, read_image, read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.inter_pixel import boundary_walk
 from wsss.ops.metrics import ConfusionAccumulator
+from wsss.refiners import load_trained
 from wsss.ops.thresholds import BINS, map_histogram, otsu, thresholded
 
 STRIDE = 4
@@ -50,20 +51,6 @@ def gt_boundary(gt: np.ndarray) -> np.ndarray:
     b[:, :-1] |= gt[:, :-1] != gt[:, 1:]
     b[:-1] |= gt[:-1] != gt[1:]
     return b.astype(np.float32)
-
-
-def load_irn(path):
-    """(refiner, model, settings) of an `irn` refiner's checkpoint, on the CPU in eval mode."""
-    from wsss.io.artifacts import load_torch
-    from wsss.refiners import get_refiner
-
-    state = load_torch(path, "refiner checkpoint")
-    if state.get("refiner") != "irn":
-        raise SystemExit(f"{path} is a {state.get('refiner')!r} checkpoint; --checkpoint takes an irn one")
-    refiner = get_refiner("irn")
-    model = refiner.build(state["settings"], pretrained=False)
-    model.load_state_dict(state["model"])
-    return refiner, model.eval(), state["settings"]
 
 
 def main():
@@ -88,7 +75,7 @@ def main():
     index = Index(a.index)
     torch.set_num_threads(1)
     hed = load_hed() if "hed" in a.sources else None
-    learned = load_irn(a.checkpoint) if a.checkpoint else None
+    learned = load_trained(a.checkpoint, "irn", " (--checkpoint)") if a.checkpoint else None
     names = (["maps"] if a.maps_threshold else []) + (["learned"] if learned else []) + list(a.sources)
     cms = {(k, t): ConfusionAccumulator(index.n_classes) for k in names
            for t in ([a.maps_threshold] if k == "maps" else a.thresholds)}

@@ -29,6 +29,7 @@ from wsss.data.dataset import Index
 from wsss.io.files import read_image, read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.metrics import ConfusionAccumulator
+from wsss.refiners import load_trained
 from wsss.ops.random_walk import IGNORE, refine
 from wsss.ops.thresholds import thresholded
 
@@ -45,20 +46,6 @@ def oracle_features(gt: np.ndarray, n_classes: int, stride: int) -> torch.Tensor
     onehot[g[valid], *np.nonzero(valid)] = 1
     counts = F.avg_pool2d(torch.from_numpy(onehot)[None], stride, stride) * stride * stride
     return SHARPNESS * counts / counts.sum(1, keepdim=True).clamp_min(1)
-
-
-def load_affinity_net(path):
-    """(refiner, model, settings) of a random_walk refiner's checkpoint, on the CPU in eval mode."""
-    from wsss.io.artifacts import load_torch
-    from wsss.refiners import get_refiner
-
-    state = load_torch(path, "refiner checkpoint")
-    if state.get("refiner") != "random_walk":
-        raise SystemExit(f"{path} is a {state.get('refiner')!r} checkpoint; --checkpoint takes a random_walk one")
-    refiner = get_refiner("random_walk")
-    model = refiner.build(state["settings"], pretrained=False)
-    model.load_state_dict(state["model"])
-    return refiner, model.eval(), state["settings"]
 
 
 def main():
@@ -78,7 +65,7 @@ def main():
     a = ap.parse_args()
     index = Index(a.index)
     torch.set_num_threads(1)
-    learned = load_affinity_net(a.checkpoint) if a.checkpoint else None
+    learned = load_trained(a.checkpoint, "random_walk", " (--checkpoint)") if a.checkpoint else None
     cms = {}
     for alpha in a.alpha:
         cms[f"oracle walk, alpha {alpha:g}"] = ConfusionAccumulator(index.n_classes)

@@ -12,10 +12,9 @@ from tqdm import tqdm
 from wsss import cli
 from wsss.data.dataset import Index
 from wsss.device import pick_device
-from wsss.io.artifacts import load_torch
 from wsss.io.files import read_image
 from wsss.io.h5store import ShardReader, ShardWriter, write_cam
-from wsss.refiners import get_refiner
+from wsss.refiners import load_trained
 
 
 def get_args_parser():
@@ -32,15 +31,9 @@ def get_args_parser():
 
 def run(args):
     cli.set_threads(args)
-    refiner = get_refiner(args.refiner)
     dev = pick_device(args.device)
-    state = load_torch(args.checkpoint, "refiner checkpoint")
-    if state.get("refiner") != refiner.name:
-        raise SystemExit(f"{args.checkpoint} is a {state.get('refiner')!r} checkpoint, not {refiner.name!r} (--refiner)")
-    settings = state["settings"]
-    model = refiner.build(settings, pretrained=False)
-    model.load_state_dict(state["model"])
-    model.to(dev).eval()
+    refiner, model, settings = load_trained(args.checkpoint, args.refiner, " (--refiner)")
+    model.to(dev)
     index = Index(args.index)
     ids = index.shard(args.split, args.shard, args.shards)
     with ShardReader([args.cams]) as maps, ShardWriter(args.out, {**maps.attrs, "refiner": refiner.name}) as w:
