@@ -7,8 +7,8 @@
         [--sources hed gt]
 
 Every row is IRN's walk as `cam_irn` runs it (wsss.ops.inter_pixel.boundary_walk: stride 4, radius 5,
-beta 10, 2^8 steps, the maps times 1 - boundary) labelled by IRN's 0.25 rule (--thresholds); only the boundary map
-differs:
+beta 10, 2^8 steps, the maps times 1 - boundary) labelled by IRN's 0.25 rule (or --thresholds); only the
+boundary map differs:
 - learned: the `irn` refiner's BoundaryNet (--checkpoint), as its refine stage computes it;
 - hed: HED's edge probabilities (BSDS500-trained, wsss.models.hed; the weights the HED superpixels use),
   max-pooled to stride 4, as they come (nothing scaled or thresholded). HED is trained on human-drawn
@@ -32,8 +32,8 @@ from wsss.io.files import IGNORE, read_image, read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.inter_pixel import boundary_walk
 from wsss.ops.metrics import ConfusionAccumulator
-from wsss.refiners import load_trained
 from wsss.ops.thresholds import BINS, map_histogram, otsu, thresholded
+from wsss.refiners import load_trained
 
 STRIDE = 4
 
@@ -57,7 +57,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True)
     ap.add_argument("--cams", nargs="+", required=True, help="the localizer's map shards (max-normalised maps)")
-    ap.add_argument("--checkpoint", help="an irn refiner's model.pt: its learned boundaries beside HED's and the truth's")
+    ap.add_argument("--checkpoint",
+                    help="an irn refiner's model.pt: its learned boundaries beside HED's and the truth's")
     ap.add_argument("--maps-threshold", type=float, help="score the unrefined maps at this threshold too")
     ap.add_argument("--thresholds", type=float, nargs="+", default=[0.25],
                     help="the walked maps' background threshold(s): 0.25 is IRN's rule (sem_seg_bg_thres); more "
@@ -111,11 +112,13 @@ def main():
         for m, class_ids, gt in items:
             cm.add(gt, thresholded(m.astype(np.float32), class_ids, t))
     print(f"{n} images of {a.split}; IRN's walk (stride 4, radius 5, beta 10, 2^8 steps); IRN's rule is 0.25")
-    print("| boundaries | threshold | mIoU % | object pixels labelled background % | foreground labels on background % |")
+    print("| boundaries | threshold | mIoU % | object pixels labelled background % "
+          "| foreground labels on background % |")
     print("|---|---|---|---|---|")
     for (name, t), cm in cms.items():
         r = cm.result()
-        print(f"| {name} | {t if isinstance(t, str) else f'{t:g}'} | {100 * r['miou']:.1f} | {100 * r['object_as_background']:.1f} | "
+        rule = t if isinstance(t, str) else f"{t:g}"
+        print(f"| {name} | {rule} | {100 * r['miou']:.1f} | {100 * r['object_as_background']:.1f} | "
               f"{100 * r['foreground_on_background']:.1f} |")
 
 

@@ -29,9 +29,9 @@ from wsss.data.dataset import Index
 from wsss.io.files import read_image, read_label
 from wsss.io.h5store import ShardReader
 from wsss.ops.metrics import ConfusionAccumulator
-from wsss.refiners import load_trained
 from wsss.ops.random_walk import IGNORE, refine
 from wsss.ops.thresholds import thresholded
+from wsss.refiners import load_trained
 
 SHARPNESS = 1000.0  # different classes: exp(-1000 * 2 / 21) ~ 1e-41
 
